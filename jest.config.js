@@ -1,0 +1,11 @@
+// Three tiers (see README "Tests"): unit specs beside the code, medium tests on real
+// PostgreSQL/Redis/mediasoup, e2e with real socket.io clients and real Chromium.
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+const common = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleFileExtensions: ['ts', 'js', 'json'] };
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.test.ts'], setupFiles: ['<rootDir>/test/support/quiet-logs.ts'], testTimeout: 60000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], setupFiles: ['<rootDir>/test/support/quiet-logs.ts'], testTimeout: 120000 },
+  ],
+};

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// Makes sure node_modules/mediasoup has a working mediasoup-worker binary after install.
+//
+// mediasoup's own postinstall is not run by npm here (allowScripts: false) because on a
+// locked-down network it fails and takes the whole install with it. This script runs it
+// itself where it can work, and otherwise builds the worker from the pinned mediasoup npm
+// tarball against Debian's system libraries (scripts/worker/build-debian.sh), caching the
+// binary outside the repo keyed by mediasoup version and patch hash.
+//
+// MEDIASOUP_WORKER_BIN=/path        use that binary; nothing is built or fetched
+// MEDIASOUP_WORKER_SOURCE=auto      (default) cache, then mediasoup's own postinstall
+//                                   (prebuilt download / pip build), then the Debian build
+// MEDIASOUP_WORKER_SOURCE=debian    cache, then the Debian build only (no outside fetch)
+// MEDIASOUP_WORKER_SOURCE=upstream  mediasoup's own postinstall only
+// MEDIASOUP_WORKER_CACHE=/dir       cache root (default: $XDG_CACHE_HOME or ~/.cache, /hearth-sfu)
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MS_DIR = path.join(ROOT, 'node_modules', 'mediasoup');
+const DEFAULT_BIN = path.join(MS_DIR, 'worker', 'out', 'Release', 'mediasoup-worker');
+const log = (msg) => console.log(`[install-worker] ${msg}`);
+
+function executable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function place(bin) {
+  mkdirSync(path.dirname(DEFAULT_BIN), { recursive: true });
+  const tmp = `${DEFAULT_BIN}.tmp.${process.pid}`;
+  copyFileSync(bin, tmp);
+  renameSync(tmp, DEFAULT_BIN);
+  log(`installed ${bin} -> ${path.relative(ROOT, DEFAULT_BIN)}`);
+}
+
+function isDebian12() {
+  try {
+    return readFileSync('/etc/debian_version', 'utf8').trim().startsWith('12');
+  } catch {
+    return false;
+  }
+}
+
+function main() {
+  if (!existsSync(path.join(MS_DIR, 'package.json'))) {
+    log('mediasoup is not installed; nothing to do');
+    return 0;
+  }
+  const version = JSON.parse(readFileSync(path.join(MS_DIR, 'package.json'), 'utf8')).version;
+
+  if (process.env.MEDIASOUP_WORKER_BIN) {
+    if (executable(process.env.MEDIASOUP_WORKER_BIN)) {
+      log(`using MEDIASOUP_WORKER_BIN=${process.env.MEDIASOUP_WORKER_BIN}`);
+      return 0;
+    }
+    console.error(`[install-worker] MEDIASOUP_WORKER_BIN=${process.env.MEDIASOUP_WORKER_BIN} is not an executable file`);
+    return 1;
+  }
+  if (executable(DEFAULT_BIN)) {
+    log(`mediasoup-worker ${version} already present`);
+    return 0;
+  }
+
+  const source = process.env.MEDIASOUP_WORKER_SOURCE || 'auto';
+  if (!['auto', 'debian', 'upstream'].includes(source)) {
+    console.error(`[install-worker] MEDIASOUP_WORKER_SOURCE must be auto, debian or upstream (got ${source})`);
+    return 1;
+  }
+  const patch = path.join(ROOT, 'scripts', 'worker', `mediasoup-${version}-debian12.patch`);
+  const cacheRoot =
+    process.env.MEDIASOUP_WORKER_CACHE ||
+    path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'hearth-sfu');
+  const key = existsSync(patch)
+    ? `${version}-${createHash('sha256').update(readFileSync(patch)).digest('hex').slice(0, 12)}`
+    : undefined;
+  const cached = key && path.join(cacheRoot, 'mediasoup-worker', key, 'mediasoup-worker');
+
+  if (source !== 'upstream' && cached && executable(cached)) {
+    log(`using cached Debian build ${cached}`);
+    place(cached);
+    return 0;
+  }
+
+  if (source !== 'debian') {
+    log("trying mediasoup's own worker install (prebuilt download, then local build)");
+    const r = spawnSync(process.execPath, ['npm-scripts.mjs', 'postinstall'], { cwd: MS_DIR, stdio: 'inherit' });
+    if (r.status === 0 && executable(DEFAULT_BIN)) return 0;
+    if (source === 'upstream') return 1;
+    log("mediasoup's own install did not produce a worker; falling back to the Debian build");
+  }
+
+  if (!key || !isDebian12()) {
+    console.error(
+      `[install-worker] no way to get mediasoup-worker ${version} here: the air-gapped build needs Debian 12 ` +
+        `and scripts/worker/mediasoup-${version}-debian12.patch. Set MEDIASOUP_WORKER_BIN to a built worker.`,
+    );
+    return 1;
+  }
+  const t0 = Date.now();
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'worker', 'build-debian.sh'), version, cached], {
+    stdio: 'inherit',
+  });
+  if (r.status !== 0 || !executable(cached)) {
+    console.error('[install-worker] the Debian build of mediasoup-worker failed (see above)');
+    return 1;
+  }
+  log(`built in ${Math.round((Date.now() - t0) / 1000)} s, cached at ${cached}`);
+  place(cached);
+  return 0;
+}
+
+process.exitCode = main();

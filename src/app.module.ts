@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { PersistenceModule } from './persistence/persistence.module';
+import { ChannelModule } from './signaling/channel.module';
+import { SignalingModule } from './signaling/signaling.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const client = existsSync(config.CLIENT_DIST_DIR)
+      ? [ServeStaticModule.forRoot({ rootPath: config.CLIENT_DIST_DIR, exclude: ['/api/{*path}', '/health/{*path}', '/socket.io/{*path}'] })]
+      : [];
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            autoLogging: false,
+            // Never log credentials or cookies.
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+          },
+        }),
+        PersistenceModule,
+        ChannelModule,
+        SignalingModule.forRoot(config),
+        HealthModule,
+        ...client,
+      ],
+    };
+  }
+}

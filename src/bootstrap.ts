@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+import { HttpErrorFilter } from './common/http-exception.filter';
+
+/** Builds and starts the whole server; used by main.ts and by the medium/e2e tests. */
+export async function createApp(config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+  if (config.jwtSecretGenerated) logger.warn('JWT_SECRET not set: using a random secret for this process (development only)');
+  if (!existsSync(config.CLIENT_DIST_DIR)) logger.warn(`sample client not built (${config.CLIENT_DIST_DIR}); run npm run build:client`);
+  await app.listen(config.PORT, config.HOST);
+  return app;
+}

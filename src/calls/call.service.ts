@@ -1,0 +1,378 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
+import { MEDIA_PORT, type MediaPort, type RoomSink } from '../media/media.port';
+import type { ConsumeAck, ProducerInfo, TransportAck } from '../media/media.types';
+import type {
+  CallInitiateRequest,
+  CallJoinAck,
+  ConnectTransportRequest,
+  ConsumeRequest,
+  EndReason,
+  ProduceRequest,
+} from '../signaling/catalogue';
+import { CallParticipant, CallSession, type LeaveReason } from './call-session';
+import { CALL_LOG_STORE, PARTICIPANT_CHANNEL, type CallLogStore, type Identity, type ParticipantChannel } from './ports';
+
+/** The caller of a request: who, and from which device. */
+export interface Actor extends Identity {
+  socketId: string;
+}
+
+/**
+ * All call state lives here and only here. Every end goes through `endCall`, and every
+ * participant exit through `leaveParticipant`: the only places that release a user.
+ */
+@Injectable()
+export class CallService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Calls');
+  private readonly calls = new Map<string, CallSession>();
+  /** userId -> callId of the one call the user is in (ringing, joined or reconnecting). */
+  private readonly userCall = new Map<string, string>();
+  private readonly persistQueue = new Map<string, Promise<void>>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(MEDIA_PORT) private readonly media: MediaPort,
+    @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
+    @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
+  ) {}
+
+  // ---------------------------------------------------------------- lifecycle requests
+
+  async initiate(actor: Actor, req: CallInitiateRequest): Promise<{ callId: string }> {
+    const calleeIds = [...new Set(req.calleeIds)];
+    if (calleeIds.includes(actor.userId)) throw new DomainError('VALIDATION_FAILED', 'calleeIds: cannot call yourself');
+
+    const current = this.callOf(actor.userId);
+    if (current) {
+      // The same caller asking again for the same people while it rings: same call.
+      if (current.initiatorId === actor.userId && current.status !== 'active' && sameSet(current.others(actor.userId).map((p) => p.userId), calleeIds)) {
+        return { callId: current.id };
+      }
+      throw new DomainError('ALREADY_IN_CALL', 'You are already in a call', { callId: current.id });
+    }
+
+    const devices = await Promise.all(calleeIds.map((id) => this.channel.deviceIds(id)));
+    const offline = calleeIds.filter((_, i) => devices[i].length === 0);
+    if (offline.length) throw new DomainError('USER_OFFLINE', 'User is offline', { offlineUserIds: offline });
+    const busy = calleeIds.filter((id) => this.userCall.has(id));
+    if (busy.length) throw new DomainError('USER_BUSY', 'User is currently in another call', { busyUserIds: busy });
+
+    const call = new CallSession(randomUUID(), actor.userId, req.media, req.conversationId ?? null);
+    const caller = new CallParticipant(actor.userId, actor.name, 'initiator');
+    caller.transition('joined');
+    caller.socketId = actor.socketId;
+    call.participants.set(actor.userId, caller);
+    for (const id of calleeIds) call.participants.set(id, new CallParticipant(id, id, 'callee'));
+    this.calls.set(call.id, call);
+    for (const id of call.participants.keys()) this.userCall.set(id, call.id);
+    call.ringTimer = setTimeout(() => this.endCall(call, 'missed'), this.config.RING_TIMEOUT_SECONDS * 1000);
+    this.logger.log({ callId: call.id, userId: actor.userId, callees: calleeIds.length, media: req.media }, 'call initiated');
+
+    for (const id of calleeIds) {
+      this.channel.toUser(id, 'call:incoming', {
+        callId: call.id,
+        from: { userId: actor.userId, name: actor.name },
+        media: req.media,
+        ...(call.conversationId ? { conversationId: call.conversationId } : {}),
+      });
+      const p = call.participants.get(id)!;
+      if (p.transition('ringing')) this.channel.toUser(actor.userId, 'call:ringing', { callId: call.id, userId: id });
+    }
+    call.transition('ringing');
+    this.persist(call);
+    return { callId: call.id };
+  }
+
+  async join(actor: Actor, callId: string): Promise<CallJoinAck> {
+    const call = this.liveCall(callId);
+    const me = call.participants.get(actor.userId);
+    if (!me || me.state === 'left') throw forbidden('You are not a participant of this call');
+
+    const rejoin = me.present && me.socketId !== null;
+    if (rejoin) {
+      // A new device or a refreshed page takes the seat: the old device's media goes.
+      this.media.removePeer(call.id, actor.userId);
+      this.clearGrace(me);
+      if (me.state === 'reconnecting') me.transition('joined');
+    } else if (!me.transition('joined')) {
+      throw invalidState(`cannot join from state ${me.state}`);
+    }
+    me.name = actor.name;
+    me.socketId = actor.socketId;
+
+    const { rtpCapabilities } = await this.media.openRoom(call.id, this.roomSink(call));
+    if (call.status === 'ended') throw invalidState('call has ended');
+    if (me.role === 'callee' && call.transition('active')) {
+      if (call.ringTimer) clearTimeout(call.ringTimer);
+      call.ringTimer = null;
+      this.logger.log({ callId: call.id, userId: actor.userId }, 'call answered');
+    }
+    if (!rejoin || me.role === 'callee') {
+      for (const other of call.others(actor.userId)) {
+        if (other.present) this.channel.toUser(other.userId, 'call:participant-joined', { callId: call.id, userId: actor.userId, name: actor.name });
+      }
+    }
+    this.persist(call);
+    return {
+      callId: call.id,
+      routerRtpCapabilities: rtpCapabilities,
+      iceServers: this.config.ICE_SERVERS,
+      participants: [...call.participants.values()].map((p) => ({ userId: p.userId, name: p.name, state: p.state })),
+      producers: this.media.producers(call.id).filter((p) => p.userId !== actor.userId),
+    };
+  }
+
+  decline(actor: Actor, callId: string): void {
+    const call = this.liveCall(callId);
+    const me = call.participants.get(actor.userId);
+    if (!me || me.role !== 'callee') throw forbidden('Only a callee can decline');
+    if (!me.pending) throw invalidState('You have already answered or left this call');
+    this.leaveParticipant(call, me, 'declined');
+    this.channel.toUser(call.initiatorId, 'call:declined', { callId: call.id, userId: actor.userId });
+    if (![...call.participants.values()].some((p) => p.role === 'callee' && p.state !== 'left')) this.endCall(call, 'declined');
+    else this.persist(call);
+  }
+
+  cancel(actor: Actor, callId: string): void {
+    const call = this.liveCall(callId);
+    if (call.initiatorId !== actor.userId) throw forbidden('Only the caller can cancel');
+    if (call.status === 'active') throw invalidState('The call was already answered; use call:end');
+    this.endCall(call, 'cancelled');
+  }
+
+  leave(actor: Actor, callId: string): void {
+    const call = this.liveCall(callId);
+    const me = call.participants.get(actor.userId);
+    if (!me || me.state === 'left') throw forbidden('You are not a participant of this call');
+    this.leaveParticipant(call, me, me.pending ? 'declined' : 'left');
+    this.endIfOver(call);
+  }
+
+  end(actor: Identity, callId: string): void {
+    const call = this.liveCall(callId);
+    const me = call.participants.get(actor.userId);
+    const allowed = actor.role === 'admin' || (me && (!call.isGroup || call.initiatorId === actor.userId));
+    if (!allowed) throw forbidden(call.isGroup ? 'Only the host can end a group call' : 'You are not a participant of this call');
+    this.endCall(call, actor.role === 'admin' && !me ? 'force_ended' : call.status === 'active' ? 'completed' : 'cancelled');
+  }
+
+  /** A socket went away: its seat waits for the reconnect grace, then the user leaves. */
+  onDisconnect(userId: string, socketId: string): void {
+    const call = this.callOf(userId);
+    const me = call?.participants.get(userId);
+    if (!call || !me || me.socketId !== socketId || !me.present) return;
+    this.media.removePeer(call.id, userId);
+    if (me.state === 'joined' && call.status === 'active') {
+      me.transition('reconnecting');
+      for (const other of call.others(userId)) {
+        if (other.present) this.channel.toUser(other.userId, 'call:participant-reconnecting', { callId: call.id, userId });
+      }
+    }
+    this.clearGrace(me);
+    me.graceTimer = setTimeout(() => {
+      me.graceTimer = null;
+      if (call.status === 'ended' || me.socketId !== socketId || me.state === 'left') return;
+      this.leaveParticipant(call, me, 'connection_lost');
+      this.endIfOver(call, 'connection_lost');
+    }, this.config.RECONNECT_GRACE_SECONDS * 1000);
+    this.persist(call);
+  }
+
+  // ---------------------------------------------------------------- media requests
+
+  async createTransport(actor: Actor, callId: string, direction: 'send' | 'recv'): Promise<TransportAck> {
+    const call = this.seatedCall(actor, callId);
+    return this.media.createTransport(call.id, actor.userId, direction);
+  }
+
+  async connectTransport(actor: Actor, req: ConnectTransportRequest): Promise<void> {
+    const call = this.seatedCall(actor);
+    await this.media.connectTransport(call.id, actor.userId, req.transportId, req.dtlsParameters);
+  }
+
+  async restartIce(actor: Actor, transportId: string): Promise<{ iceParameters: unknown }> {
+    const call = this.seatedCall(actor);
+    return { iceParameters: await this.media.restartIce(call.id, actor.userId, transportId) };
+  }
+
+  async produce(actor: Actor, req: ProduceRequest): Promise<{ producerId: string }> {
+    const call = this.seatedCall(actor);
+    const info = await this.media.produce(call.id, actor.userId, req);
+    this.toPresentOthers(call, actor.userId, (p) =>
+      this.channel.toSocket(p.socketId!, 'media:new-producer', {
+        callId: call.id,
+        producerId: info.producerId,
+        userId: actor.userId,
+        kind: info.kind,
+        source: info.source,
+      }),
+    );
+    return { producerId: info.producerId };
+  }
+
+  async consume(actor: Actor, req: ConsumeRequest): Promise<ConsumeAck> {
+    const call = this.seatedCall(actor);
+    return this.media.consume(call.id, actor.userId, req);
+  }
+
+  async resumeConsumer(actor: Actor, consumerId: string): Promise<void> {
+    const call = this.seatedCall(actor);
+    await this.media.resumeConsumer(call.id, actor.userId, consumerId);
+  }
+
+  async setProducerPaused(actor: Actor, producerId: string, paused: boolean): Promise<void> {
+    const call = this.seatedCall(actor);
+    const info: ProducerInfo = await this.media.setProducerPaused(call.id, actor.userId, producerId, paused);
+    this.toPresentOthers(call, actor.userId, (p) =>
+      this.channel.toUser(p.userId, 'call:media-toggled', { callId: call.id, userId: actor.userId, source: info.source, enabled: !paused }),
+    );
+  }
+
+  closeProducer(actor: Actor, producerId: string): void {
+    const call = this.seatedCall(actor);
+    this.media.closeProducer(call.id, actor.userId, producerId);
+  }
+
+  recordClientStats(actor: Actor, callId: string): void {
+    this.seatedCall(actor, callId);
+    // Stored by the quality pipeline (operators issue); accepted and acknowledged meanwhile.
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  callOf(userId: string): CallSession | undefined {
+    const id = this.userCall.get(userId);
+    return id ? this.calls.get(id) : undefined;
+  }
+
+  get(callId: string): CallSession | undefined {
+    return this.calls.get(callId);
+  }
+
+  liveCallIds(): string[] {
+    return [...this.calls.keys()];
+  }
+
+  busyUserIds(): string[] {
+    return [...this.userCall.keys()];
+  }
+
+  /** Resolves when every pending write of the call log has landed. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.persistQueue.values()]);
+  }
+
+  // ---------------------------------------------------------------- the single exits
+
+  /** The only place a participant leaves, and so the only place a user is released. */
+  private leaveParticipant(call: CallSession, p: CallParticipant, reason: LeaveReason): void {
+    const wasPresent = p.present;
+    if (!p.transition('left')) return;
+    p.leaveReason = reason;
+    this.clearGrace(p);
+    if (this.userCall.get(p.userId) === call.id) this.userCall.delete(p.userId);
+    this.media.removePeer(call.id, p.userId);
+    if (wasPresent && call.status !== 'ended') {
+      this.toPresentOthers(call, p.userId, (o) =>
+        this.channel.toUser(o.userId, 'call:participant-left', { callId: call.id, userId: p.userId, reason }),
+      );
+    }
+  }
+
+  /** The only place a call ends: once, with one reason, releasing everyone and every media object. */
+  endCall(call: CallSession, reason: EndReason): void {
+    const wasActive = call.status === 'active';
+    if (!call.transition('ended', reason)) return;
+    if (call.ringTimer) clearTimeout(call.ringTimer);
+    call.ringTimer = null;
+    for (const p of call.participants.values()) {
+      const leave: LeaveReason = p.pending ? (reason === 'cancelled' || reason === 'missed' ? reason : 'call_ended') : 'call_ended';
+      if (p.pending && reason === 'cancelled') this.channel.toUser(p.userId, 'call:cancelled', { callId: call.id });
+      this.leaveParticipant(call, p, leave);
+    }
+    this.media.closeRoom(call.id);
+    this.calls.delete(call.id);
+    const payload = { callId: call.id, reason, durationSeconds: call.durationSeconds };
+    for (const p of call.participants.values()) this.channel.toUser(p.userId, 'call:ended', payload);
+    this.logger.log({ callId: call.id, reason, durationSeconds: payload.durationSeconds, answered: wasActive || call.answeredAt !== null }, 'call ended');
+    this.persist(call);
+  }
+
+  private endIfOver(call: CallSession, lostReason?: EndReason): void {
+    if (call.status === 'ended') return;
+    const present = [...call.participants.values()].filter((p) => p.present).length;
+    const pending = [...call.participants.values()].some((p) => p.pending);
+    const initiatorGone = call.participants.get(call.initiatorId)?.state === 'left';
+    if (!call.isGroup || present === 0 || (present < 2 && !pending) || (call.status !== 'active' && initiatorGone)) {
+      this.endCall(call, call.status === 'active' ? (lostReason ?? 'completed') : initiatorGone ? 'cancelled' : 'declined');
+    } else {
+      this.persist(call);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private roomSink(call: CallSession): RoomSink {
+    return {
+      producerClosed: (producerId, ownerId) =>
+        this.toPresentOthers(call, ownerId, (p) => this.channel.toSocket(p.socketId!, 'media:producer-closed', { callId: call.id, producerId })),
+      consumerClosed: (userId, consumerId) => {
+        const p = call.participants.get(userId);
+        if (p?.socketId) this.channel.toSocket(p.socketId, 'media:consumer-closed', { callId: call.id, consumerId });
+      },
+      failed: (reason) => {
+        this.logger.error({ callId: call.id, reason }, 'media room failed');
+        this.endCall(call, 'failed');
+      },
+    };
+  }
+
+  private toPresentOthers(call: CallSession, userId: string, fn: (p: CallParticipant) => void): void {
+    for (const p of call.others(userId)) if (p.state === 'joined' && p.socketId) fn(p);
+  }
+
+  private liveCall(callId: string): CallSession {
+    const call = this.calls.get(callId);
+    if (!call) throw notFound('call');
+    return call;
+  }
+
+  /** The call in which this device holds a joined seat; anything else is FORBIDDEN. */
+  private seatedCall(actor: Actor, callId?: string): CallSession {
+    const call = callId ? this.calls.get(callId) : this.callOf(actor.userId);
+    const me = call?.participants.get(actor.userId);
+    if (!call || !me || me.state !== 'joined' || me.socketId !== actor.socketId || !this.media.hasRoom(call.id)) {
+      throw forbidden('You are not a joined participant of this call');
+    }
+    return call;
+  }
+
+  private clearGrace(p: CallParticipant): void {
+    if (p.graceTimer) clearTimeout(p.graceTimer);
+    p.graceTimer = null;
+  }
+
+  /** Writes are queued per call so the log never sees an older state after a newer one. */
+  private persist(call: CallSession): void {
+    const record = call.toRecord();
+    const prev = this.persistQueue.get(call.id) ?? Promise.resolve();
+    const next = prev
+      .then(() => this.log.save(record))
+      .catch((err: Error) => this.logger.error({ callId: call.id, err: err.message }, 'call log write failed'))
+      .finally(() => {
+        if (this.persistQueue.get(call.id) === next) this.persistQueue.delete(call.id);
+      });
+    this.persistQueue.set(call.id, next);
+  }
+
+  onApplicationShutdown(): void {
+    for (const call of [...this.calls.values()]) this.endCall(call, 'failed');
+  }
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

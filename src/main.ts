@@ -1,0 +1,14 @@
+import { createApp } from './bootstrap';
+import { ConfigError, loadConfig } from './config/app-config';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(config);
+  const url = await app.getUrl();
+  process.stdout.write(`hearth-sfu listening on ${url.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : (err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

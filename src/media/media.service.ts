@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { types as ms } from 'mediasoup';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DomainError } from '../common/domain-error';
+import type { MediaPort, RoomSink } from './media.port';
+import type { ConsumeAck, ConsumeInput, DtlsInput, ProduceInput, ProducerInfo, RoomCounts, TransportAck } from './media.types';
+import { MediaRoom } from './room';
+import { WorkerPool, type PooledWorker } from './worker-pool';
+import { resolveWorkerBin } from './worker-bin';
+
+const CODECS_FILE = path.resolve(__dirname, '..', '..', 'config', 'media-codecs.json');
+
+export function loadMediaCodecs(file = CODECS_FILE): ms.RouterRtpCodecCapability[] {
+  return (JSON.parse(readFileSync(file, 'utf8')) as { mediaCodecs: ms.RouterRtpCodecCapability[] }).mediaCodecs;
+}
+
+/** The media layer's façade: one router per call on the least-loaded worker. */
+@Injectable()
+export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Media');
+  readonly pool: WorkerPool;
+  private readonly rooms = new Map<string, MediaRoom>();
+  private readonly opening = new Map<string, Promise<MediaRoom>>();
+  private readonly mediaCodecs = loadMediaCodecs();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.pool = new WorkerPool({
+      numWorkers: config.MEDIASOUP_NUM_WORKERS,
+      logLevel: config.MEDIASOUP_LOG_LEVEL,
+      rtcMinPort: config.RTC_MIN_PORT,
+      rtcMaxPort: config.RTC_MAX_PORT,
+      respawnDelayMs: config.WORKER_RESPAWN_DELAY_MS,
+      workerBin: resolveWorkerBin(config.MEDIASOUP_WORKER_BIN),
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.pool.start();
+  }
+
+  onApplicationShutdown(): void {
+    for (const room of this.rooms.values()) room.close();
+    this.rooms.clear();
+    this.pool.close();
+  }
+
+  async openRoom(callId: string, sink: RoomSink): Promise<{ rtpCapabilities: unknown }> {
+    const existing = this.rooms.get(callId);
+    if (existing && !existing.isClosed) return { rtpCapabilities: existing.rtpCapabilities };
+    // Two joins racing for the same call must share one router.
+    let pending = this.opening.get(callId);
+    if (!pending) {
+      pending = this.createRoom(callId, sink).finally(() => this.opening.delete(callId));
+      this.opening.set(callId, pending);
+    }
+    const room = await pending;
+    return { rtpCapabilities: room.rtpCapabilities };
+  }
+
+  private async createRoom(callId: string, sink: RoomSink): Promise<MediaRoom> {
+    const host: PooledWorker = this.pool.pickLeastLoaded();
+    const router = await host.worker.createRouter({ mediaCodecs: this.mediaCodecs, appData: { callId } });
+    const room = new MediaRoom(
+      callId,
+      host,
+      router,
+      {
+        ...sink,
+        failed: (reason) => {
+          this.rooms.delete(callId);
+          sink.failed(reason);
+        },
+      },
+      {
+        listenIp: this.config.MEDIASOUP_LISTEN_IP,
+        announcedAddress: this.config.MEDIASOUP_ANNOUNCED_ADDRESS,
+        portRange: { min: this.config.RTC_MIN_PORT, max: this.config.RTC_MAX_PORT },
+      },
+    );
+    this.rooms.set(callId, room);
+    this.logger.log({ callId, workerPid: host.pid }, 'media room opened');
+    return room;
+  }
+
+  /** The room, for code inside the media layer (tests, benchmarks, plain ingest). */
+  room(callId: string): MediaRoom {
+    const room = this.rooms.get(callId);
+    if (!room || room.isClosed) throw new DomainError('INVALID_STATE', 'no media room for this call');
+    return room;
+  }
+
+  hasRoom(callId: string): boolean {
+    return this.rooms.has(callId);
+  }
+
+  roomIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  closeRoom(callId: string): void {
+    const room = this.rooms.get(callId);
+    if (!room) return;
+    this.rooms.delete(callId);
+    room.close();
+  }
+
+  removePeer(callId: string, userId: string): void {
+    this.rooms.get(callId)?.removePeer(userId);
+  }
+
+  createTransport(callId: string, userId: string, direction: 'send' | 'recv'): Promise<TransportAck> {
+    return this.room(callId).createWebRtcTransport(userId, direction);
+  }
+
+  connectTransport(callId: string, userId: string, transportId: string, dtls: DtlsInput): Promise<void> {
+    return this.room(callId).connectTransport(userId, transportId, dtls);
+  }
+
+  restartIce(callId: string, userId: string, transportId: string): Promise<unknown> {
+    return this.room(callId).restartIce(userId, transportId);
+  }
+
+  produce(callId: string, userId: string, input: ProduceInput): Promise<ProducerInfo> {
+    return this.room(callId).produce(userId, input);
+  }
+
+  consume(callId: string, userId: string, input: ConsumeInput): Promise<ConsumeAck> {
+    return this.room(callId).consume(userId, input);
+  }
+
+  resumeConsumer(callId: string, userId: string, consumerId: string): Promise<void> {
+    return this.room(callId).resumeConsumer(userId, consumerId);
+  }
+
+  setProducerPaused(callId: string, userId: string, producerId: string, paused: boolean): Promise<ProducerInfo> {
+    return this.room(callId).setProducerPaused(userId, producerId, paused);
+  }
+
+  closeProducer(callId: string, userId: string, producerId: string): void {
+    this.room(callId).closeProducer(userId, producerId);
+  }
+
+  producers(callId: string): ProducerInfo[] {
+    return this.rooms.get(callId)?.producers() ?? [];
+  }
+
+  counts(callId: string): RoomCounts | undefined {
+    return this.rooms.get(callId)?.counts();
+  }
+
+  /** Live mediasoup objects across every worker, read from the workers themselves. */
+  async liveObjects(): Promise<{ routers: number; transports: number; producers: number; consumers: number }> {
+    const totals = { routers: 0, transports: 0, producers: 0, consumers: 0 };
+    for (const { worker } of this.pool.list()) {
+      const dump = await worker.dump();
+      totals.routers += dump.routerIds.length;
+      for (const routerId of dump.routerIds) {
+        const router = [...this.rooms.values()].find((r) => r.router.id === routerId)?.router;
+        if (!router) continue;
+        const rd = await router.dump();
+        totals.transports += rd.transportIds.length;
+        totals.producers += rd.mapProducerIdConsumerIds.length;
+        totals.consumers += rd.mapConsumerIdProducerId.length;
+      }
+    }
+    return totals;
+  }
+}

@@ -1,0 +1,54 @@
+/** Plain media shapes shared with the domain and the wire catalogue (no mediasoup import here). */
+export type MediaKind = 'audio' | 'video';
+export type MediaSource = 'mic' | 'camera' | 'screen';
+
+export interface ProducerInfo {
+  producerId: string;
+  userId: string;
+  kind: MediaKind;
+  source: MediaSource;
+  paused: boolean;
+}
+
+export interface TransportAck {
+  transportId: string;
+  iceParameters: unknown;
+  iceCandidates: unknown[];
+  dtlsParameters: unknown;
+  sctpParameters?: unknown;
+}
+
+export interface ConsumeAck {
+  consumerId: string;
+  producerId: string;
+  kind: MediaKind;
+  rtpParameters: unknown;
+  source: MediaSource;
+  userId: string;
+}
+
+export interface ProduceInput {
+  transportId: string;
+  kind: MediaKind;
+  source: MediaSource;
+  /** Shape-checked at the edge; mediasoup validates it fully. */
+  rtpParameters: object;
+}
+
+export interface ConsumeInput {
+  transportId: string;
+  producerId: string;
+  rtpCapabilities: object;
+}
+
+export interface DtlsInput {
+  role?: 'auto' | 'client' | 'server';
+  fingerprints: { algorithm: 'sha-1' | 'sha-224' | 'sha-256' | 'sha-384' | 'sha-512'; value: string }[];
+}
+
+export interface RoomCounts {
+  peers: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+}

@@ -1,0 +1,270 @@
+import type { types as ms } from 'mediasoup';
+import { Logger } from '@nestjs/common';
+import { DomainError, forbidden, notFound } from '../common/domain-error';
+import type { ConsumeAck, ConsumeInput, DtlsInput, MediaKind, MediaSource, ProduceInput, ProducerInfo, RoomCounts, TransportAck } from './media.types';
+import type { RoomSink } from './media.port';
+import { Peer, type Direction } from './peer';
+import type { PooledWorker } from './worker-pool';
+
+export interface TransportSettings {
+  listenIp: string;
+  announcedAddress?: string;
+  portRange: { min: number; max: number };
+}
+
+/**
+ * Applied only to promises returned by mediasoup calls made on a client's behalf: mediasoup
+ * validates deeply, and the worker refuses requests that do not fit the object's state
+ * (e.g. connect() twice). Those are the client's errors, translated to our codes.
+ */
+export function mapMediaError(err: unknown): never {
+  if (err instanceof DomainError) throw err;
+  if (err instanceof TypeError || (err as Error)?.name === 'UnsupportedError') throw new DomainError('VALIDATION_FAILED', (err as Error).message);
+  if (err instanceof Error) throw new DomainError('INVALID_STATE', err.message);
+  throw err;
+}
+
+/** One call's router and its peers. close() is idempotent and cascades to every peer. */
+export class MediaRoom {
+  private readonly logger = new Logger('MediaRoom');
+  private readonly peers = new Map<string, Peer>();
+  private closed = false;
+
+  constructor(
+    readonly callId: string,
+    readonly host: PooledWorker,
+    readonly router: ms.Router,
+    private readonly sink: RoomSink,
+    private readonly settings: TransportSettings,
+  ) {
+    host.load.routers++;
+    router.observer.once('close', () => {
+      host.load.routers--;
+      // The router can close under us (worker death): release everything and tell the domain.
+      if (!this.closed) {
+        this.closeInternal();
+        this.sink.failed('media router closed');
+      }
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get rtpCapabilities(): ms.RtpCapabilities {
+    return this.router.rtpCapabilities;
+  }
+
+  private peer(userId: string): Peer {
+    let p = this.peers.get(userId);
+    if (!p || p.isClosed) {
+      p = new Peer(userId);
+      this.peers.set(userId, p);
+    }
+    return p;
+  }
+
+  private transportOf(userId: string, transportId: string) {
+    const t = this.peers.get(userId)?.transports.get(transportId);
+    if (!t) throw notFound('transport');
+    return t;
+  }
+
+  producers(): ProducerInfo[] {
+    const out: ProducerInfo[] = [];
+    for (const peer of this.peers.values()) {
+      for (const { producer, source } of peer.producers.values()) {
+        out.push({ producerId: producer.id, userId: peer.userId, kind: producer.kind, source, paused: producer.paused });
+      }
+    }
+    return out;
+  }
+
+  counts(): RoomCounts {
+    let transports = 0, producers = 0, consumers = 0;
+    for (const p of this.peers.values()) {
+      transports += p.transports.size;
+      producers += p.producers.size;
+      consumers += p.consumers.size;
+    }
+    return { peers: this.peers.size, transports, producers, consumers };
+  }
+
+  async createWebRtcTransport(userId: string, direction: 'send' | 'recv'): Promise<TransportAck> {
+    this.assertOpen();
+    const { listenIp, announcedAddress, portRange } = this.settings;
+    const listen = (protocol: 'udp' | 'tcp') => ({ protocol, ip: listenIp, ...(announcedAddress ? { announcedAddress } : {}), portRange });
+    const transport = await this.router.createWebRtcTransport({
+      listenInfos: [listen('udp'), listen('tcp')],
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: 1_000_000,
+      appData: { userId, direction },
+    });
+    this.track(userId, transport, direction);
+    return {
+      transportId: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    };
+  }
+
+  /** RTP in/out without ICE/DTLS: for server-side ingest, recording and the capacity benchmark. */
+  async createPlainTransport(userId: string, opts: { comedia: boolean }): Promise<ms.PlainTransport> {
+    this.assertOpen();
+    const transport = await this.router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: this.settings.listenIp, portRange: this.settings.portRange },
+      rtcpMux: true,
+      comedia: opts.comedia,
+      appData: { userId, direction: 'plain' },
+    });
+    this.track(userId, transport, 'plain');
+    return transport;
+  }
+
+  private track(userId: string, transport: ms.WebRtcTransport | ms.PlainTransport, direction: Direction): void {
+    const peer = this.peer(userId);
+    peer.transports.set(transport.id, { transport, direction });
+    this.host.load.transports++;
+    (transport as ms.Transport).observer.once('close', () => {
+      this.host.load.transports--;
+      peer.transports.delete(transport.id);
+    });
+  }
+
+  async connectTransport(userId: string, transportId: string, dtlsParameters: DtlsInput): Promise<void> {
+    const { transport } = this.transportOf(userId, transportId);
+    if (transport.type !== 'webrtc') throw new DomainError('INVALID_STATE', 'not a WebRTC transport');
+    await (transport as ms.WebRtcTransport).connect({ dtlsParameters }).catch(mapMediaError);
+  }
+
+  async restartIce(userId: string, transportId: string): Promise<unknown> {
+    const { transport } = this.transportOf(userId, transportId);
+    if (transport.type !== 'webrtc') throw new DomainError('INVALID_STATE', 'not a WebRTC transport');
+    return (transport as ms.WebRtcTransport).restartIce().catch(mapMediaError);
+  }
+
+  async produce(userId: string, req: ProduceInput): Promise<ProducerInfo> {
+    this.assertOpen();
+    const t = this.transportOf(userId, req.transportId);
+    if (t.direction === 'recv') throw new DomainError('INVALID_STATE', 'cannot produce on a receive transport');
+    const producer = await t.transport
+      
+      .produce({ kind: req.kind, rtpParameters: req.rtpParameters as ms.RtpParameters, appData: { userId, source: req.source } })
+      .catch(mapMediaError);
+    const peer = this.peer(userId);
+    peer.producers.set(producer.id, { producer, source: req.source });
+    this.host.load.producers++;
+    producer.observer.once('close', () => {
+      this.host.load.producers--;
+      peer.producers.delete(producer.id);
+      if (!this.closed) this.sink.producerClosed(producer.id, userId);
+    });
+    return { producerId: producer.id, userId, kind: producer.kind, source: req.source, paused: producer.paused };
+  }
+
+  async consume(userId: string, req: ConsumeInput): Promise<ConsumeAck> {
+    const rtpCapabilities = req.rtpCapabilities as ms.RtpCapabilities;
+    this.assertOpen();
+    const t = this.transportOf(userId, req.transportId);
+    if (t.direction !== 'recv' && t.direction !== 'plain') throw new DomainError('INVALID_STATE', 'cannot consume on a send transport');
+    const owner = this.findProducer(req.producerId);
+    if (!owner) throw notFound('producer');
+    if (owner.peer.userId === userId) throw forbidden('cannot consume your own producer');
+    let canConsume = false;
+    try {
+      canConsume = this.router.canConsume({ producerId: req.producerId, rtpCapabilities });
+    } catch (err) {
+      mapMediaError(err);
+    }
+    if (!canConsume) {
+      throw new DomainError('VALIDATION_FAILED', 'rtpCapabilities cannot consume this producer');
+    }
+    const consumer = await t.transport
+      
+      .consume({ producerId: req.producerId, rtpCapabilities, paused: true, appData: { userId } })
+      .catch(mapMediaError);
+    const peer = this.peer(userId);
+    peer.consumers.set(consumer.id, { consumer, source: owner.source, ownerId: owner.peer.userId });
+    this.host.load.consumers++;
+    consumer.observer.once('close', () => {
+      this.host.load.consumers--;
+      peer.consumers.delete(consumer.id);
+    });
+    // The producer went away (its owner left or closed it): tell this consumer's owner.
+    consumer.once('producerclose', () => {
+      if (!this.closed) this.sink.consumerClosed(userId, consumer.id);
+    });
+    return {
+      consumerId: consumer.id,
+      producerId: req.producerId,
+      kind: consumer.kind as MediaKind,
+      rtpParameters: consumer.rtpParameters,
+      source: owner.source,
+      userId: owner.peer.userId,
+    };
+  }
+
+  private findProducer(producerId: string): { peer: Peer; producer: ms.Producer; source: MediaSource } | undefined {
+    for (const peer of this.peers.values()) {
+      const p = peer.producers.get(producerId);
+      if (p) return { peer, ...p };
+    }
+    return undefined;
+  }
+
+  async resumeConsumer(userId: string, consumerId: string): Promise<void> {
+    const c = this.peers.get(userId)?.consumers.get(consumerId);
+    if (!c) throw notFound('consumer');
+    await c.consumer.resume().catch(mapMediaError);
+  }
+
+  /** The worker's outbound counters for one consumer. */
+  async consumerStats(userId: string, consumerId: string): Promise<{ packetCount: number; byteCount: number }> {
+    const c = this.peers.get(userId)?.consumers.get(consumerId);
+    if (!c) throw notFound('consumer');
+    const out = (await c.consumer.getStats()).find((s) => s.type === 'outbound-rtp');
+    return { packetCount: out?.packetCount ?? 0, byteCount: out?.byteCount ?? 0 };
+  }
+
+  /** Returns the producer's info; throws NOT_FOUND unless the user owns it. */
+  async setProducerPaused(userId: string, producerId: string, paused: boolean): Promise<ProducerInfo> {
+    const p = this.peers.get(userId)?.producers.get(producerId);
+    if (!p) throw notFound('producer');
+    await (paused ? p.producer.pause() : p.producer.resume()).catch(mapMediaError);
+    return { producerId, userId, kind: p.producer.kind, source: p.source, paused: p.producer.paused };
+  }
+
+  closeProducer(userId: string, producerId: string): void {
+    const p = this.peers.get(userId)?.producers.get(producerId);
+    if (!p) throw notFound('producer');
+    p.producer.close();
+  }
+
+  removePeer(userId: string): void {
+    const peer = this.peers.get(userId);
+    if (!peer) return;
+    this.peers.delete(userId);
+    peer.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new DomainError('INVALID_STATE', 'media room is closed');
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closeInternal();
+    this.router.close();
+  }
+
+  private closeInternal(): void {
+    this.closed = true;
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+    this.logger.debug({ callId: this.callId }, 'media room closed');
+  }
+}

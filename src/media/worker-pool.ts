@@ -1,0 +1,109 @@
+import { EventEmitter } from 'node:events';
+import * as mediasoup from 'mediasoup';
+import type { types as ms } from 'mediasoup';
+import { Logger } from '@nestjs/common';
+
+export interface WorkerPoolOptions {
+  numWorkers: number;
+  logLevel: ms.WorkerLogLevel;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  respawnDelayMs: number;
+  workerBin?: string;
+}
+
+/** What a worker carries; kept by the rooms that live on it. */
+export interface WorkerLoad {
+  routers: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+
+export interface PooledWorker {
+  readonly worker: ms.Worker;
+  readonly pid: number;
+  readonly load: WorkerLoad;
+}
+
+type PoolEvents = { workerdied: [PooledWorker, Error]; workeradded: [PooledWorker] };
+
+/**
+ * A pool of mediasoup workers. A worker that dies is logged, forgotten and replaced; the
+ * process never exits because of it. New routers go to the least-loaded live worker.
+ */
+export class WorkerPool extends EventEmitter<PoolEvents> {
+  private readonly logger = new Logger('WorkerPool');
+  private readonly workers = new Map<number, PooledWorker>();
+  private closed = false;
+  private readonly respawnTimers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly opts: WorkerPoolOptions) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    const spawned = await Promise.all(Array.from({ length: this.opts.numWorkers }, () => this.spawn()));
+    this.logger.log({ workers: spawned.map((w) => w.pid) }, 'media workers started');
+  }
+
+  list(): PooledWorker[] {
+    return [...this.workers.values()];
+  }
+
+  get size(): number {
+    return this.workers.size;
+  }
+
+  /** Least loaded by consumers+producers (the forwarding work), then by routers. */
+  pickLeastLoaded(): PooledWorker {
+    let best: PooledWorker | undefined;
+    for (const w of this.workers.values()) {
+      if (w.worker.closed) continue;
+      if (!best || score(w.load) < score(best.load)) best = w;
+    }
+    if (!best) throw new Error('no live media worker');
+    return best;
+  }
+
+  async spawn(): Promise<PooledWorker> {
+    const worker = await mediasoup.createWorker({
+      logLevel: this.opts.logLevel,
+      rtcMinPort: this.opts.rtcMinPort,
+      rtcMaxPort: this.opts.rtcMaxPort,
+      ...(this.opts.workerBin ? { workerBin: this.opts.workerBin } : {}),
+    });
+    const pooled: PooledWorker = { worker, pid: worker.pid, load: { routers: 0, transports: 0, producers: 0, consumers: 0 } };
+    this.workers.set(worker.pid, pooled);
+    worker.on('died', (error) => this.onDied(pooled, error));
+    this.emit('workeradded', pooled);
+    return pooled;
+  }
+
+  private onDied(pooled: PooledWorker, error: Error): void {
+    this.workers.delete(pooled.pid);
+    this.logger.error({ pid: pooled.pid, err: error.message }, 'media worker died; respawning');
+    this.emit('workerdied', pooled, error);
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      this.respawnTimers.delete(timer);
+      if (this.closed) return;
+      this.spawn().then(
+        (w) => this.logger.log({ pid: w.pid, replaced: pooled.pid }, 'media worker respawned'),
+        (err: Error) => this.logger.error({ err: err.message }, 'media worker respawn failed'),
+      );
+    }, this.opts.respawnDelayMs);
+    this.respawnTimers.add(timer);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.respawnTimers) clearTimeout(t);
+    this.respawnTimers.clear();
+    for (const w of this.workers.values()) w.worker.close();
+    this.workers.clear();
+  }
+}
+
+const score = (l: WorkerLoad) => (l.consumers + l.producers) * 1000 + l.transports * 10 + l.routers;

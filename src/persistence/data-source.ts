@@ -1,0 +1,24 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { CallParticipantEntity } from './entities/call-participant.entity';
+import { CallSessionEntity } from './entities/call-session.entity';
+import { CallLog1764400000000 } from './migrations/1764400000000-CallLog';
+
+export const ENTITIES = [CallSessionEntity, CallParticipantEntity];
+export const MIGRATIONS = [CallLog1764400000000];
+
+/** Schema changes only through migrations; never `synchronize`. */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    logging: ['error'],
+    extra: { max: 10 },
+  };
+}
+
+/** For the TypeORM CLI (`npm run migration:generate`). */
+export default new DataSource(dataSourceOptions(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/hearth'));

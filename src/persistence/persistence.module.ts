@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CALL_LOG_STORE } from '../calls/ports';
+import { TypeOrmCallLogStore } from './call-log.store';
+import { DatabaseHealth } from './database-health';
+import { dataSourceOptions } from './data-source';
+import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
+
+/** The only module that knows about TypeORM and PostgreSQL. */
+@Global()
+@Module({
+  imports: [
+    DatabaseEndpointModule,
+    TypeOrmModule.forRootAsync({
+      imports: [DatabaseEndpointModule],
+      inject: [DatabaseEndpoint],
+      useFactory: (db: DatabaseEndpoint) => dataSourceOptions(db.url),
+    }),
+  ],
+  providers: [TypeOrmCallLogStore, DatabaseHealth, { provide: CALL_LOG_STORE, useExisting: TypeOrmCallLogStore }],
+  exports: [CALL_LOG_STORE, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
+})
+export class PersistenceModule {}

@@ -1,0 +1,30 @@
+import { Body, Controller, Inject, Post } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { z } from 'zod';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { userIdSchema } from './catalogue';
+
+const devTokenBody = z.object({
+  userId: userIdSchema,
+  name: z.string().trim().min(1).max(80),
+  role: z.enum(['member', 'host', 'admin']).optional(),
+});
+
+/** Development only (not registered when NODE_ENV=production): a token for anyone, so the sample client needs no setup. */
+@Controller('api/dev')
+export class DevTokenController {
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post('token')
+  async token(@Body(new ZodValidationPipe(devTokenBody)) body: z.infer<typeof devTokenBody>): Promise<{ token: string }> {
+    const token = await this.jwt.signAsync(
+      { sub: body.userId, name: body.name, role: body.role ?? 'member' },
+      { algorithm: 'HS256', expiresIn: this.config.DEV_TOKEN_TTL_SECONDS },
+    );
+    return { token };
+  }
+}

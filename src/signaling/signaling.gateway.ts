@@ -1,0 +1,139 @@
+import { Inject, Logger, UseInterceptors } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { Server, Socket } from 'socket.io';
+import { CallService, type Actor } from '../calls/call.service';
+import type { Identity } from '../calls/ports';
+import { WsAckInterceptor } from '../common/ws-ack.interceptor';
+import { ZodValidationPipe as V } from '../common/zod-validation.pipe';
+import { verifyToken } from './auth';
+import { C2S, schemas, UNAUTHORIZED_MESSAGE } from './catalogue';
+import type * as T from './catalogue';
+import { SocketChannel, userRoom } from './socket-channel';
+
+type AuthedSocket = Socket & { data: { user: Identity } };
+const actor = (s: AuthedSocket): Actor => ({ ...s.data.user, socketId: s.id });
+
+/** Thin edge: validate, identify, call one service method. Acks are shaped by WsAckInterceptor. */
+@UseInterceptors(WsAckInterceptor)
+@WebSocketGateway({ serveClient: false })
+export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnection<AuthedSocket>, OnGatewayDisconnect<AuthedSocket> {
+  private readonly logger = new Logger('Signaling');
+
+  constructor(
+    private readonly calls: CallService,
+    private readonly jwt: JwtService,
+    @Inject(SocketChannel) private readonly channel: SocketChannel,
+  ) {}
+
+  afterInit(server: Server): void {
+    this.channel.attach(server);
+    server.use((socket, next) => {
+      verifyToken(this.jwt, socket.handshake.auth?.token).then(
+        (user) => {
+          socket.data.user = user;
+          next();
+        },
+        () => next(new Error(UNAUTHORIZED_MESSAGE)),
+      );
+    });
+  }
+
+  async handleConnection(socket: AuthedSocket): Promise<void> {
+    await socket.join(userRoom(socket.data.user.userId));
+    this.logger.debug({ userId: socket.data.user.userId }, 'socket connected');
+  }
+
+  handleDisconnect(socket: AuthedSocket): void {
+    const user = socket.data.user;
+    if (user) this.calls.onDisconnect(user.userId, socket.id);
+  }
+
+  @SubscribeMessage(C2S.callInitiate)
+  initiate(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callInitiate)) b: T.CallInitiateRequest) {
+    return this.calls.initiate(actor(s), b);
+  }
+
+  @SubscribeMessage(C2S.callJoin)
+  join(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+    return this.calls.join(actor(s), b.callId);
+  }
+
+  @SubscribeMessage(C2S.callDecline)
+  decline(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+    return this.calls.decline(actor(s), b.callId);
+  }
+
+  @SubscribeMessage(C2S.callCancel)
+  cancel(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+    return this.calls.cancel(actor(s), b.callId);
+  }
+
+  @SubscribeMessage(C2S.callLeave)
+  leave(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+    return this.calls.leave(actor(s), b.callId);
+  }
+
+  @SubscribeMessage(C2S.callEnd)
+  end(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+    return this.calls.end(actor(s), b.callId);
+  }
+
+  @SubscribeMessage(C2S.createTransport)
+  createTransport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.createTransport)) b: T.CreateTransportRequest) {
+    return this.calls.createTransport(actor(s), b.callId, b.direction);
+  }
+
+  @SubscribeMessage(C2S.connectTransport)
+  connectTransport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.connectTransport)) b: T.ConnectTransportRequest) {
+    return this.calls.connectTransport(actor(s), b);
+  }
+
+  @SubscribeMessage(C2S.produce)
+  produce(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.produce)) b: T.ProduceRequest) {
+    return this.calls.produce(actor(s), b);
+  }
+
+  @SubscribeMessage(C2S.consume)
+  consume(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.consume)) b: T.ConsumeRequest) {
+    return this.calls.consume(actor(s), b);
+  }
+
+  @SubscribeMessage(C2S.resumeConsumer)
+  resumeConsumer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.consumerRef)) b: { consumerId: string }) {
+    return this.calls.resumeConsumer(actor(s), b.consumerId);
+  }
+
+  @SubscribeMessage(C2S.pauseProducer)
+  pauseProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }) {
+    return this.calls.setProducerPaused(actor(s), b.producerId, true);
+  }
+
+  @SubscribeMessage(C2S.resumeProducer)
+  resumeProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }) {
+    return this.calls.setProducerPaused(actor(s), b.producerId, false);
+  }
+
+  @SubscribeMessage(C2S.closeProducer)
+  closeProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }) {
+    return this.calls.closeProducer(actor(s), b.producerId);
+  }
+
+  @SubscribeMessage(C2S.restartIce)
+  restartIce(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.transportRef)) b: { transportId: string }) {
+    return this.calls.restartIce(actor(s), b.transportId);
+  }
+
+  @SubscribeMessage(C2S.statsReport)
+  statsReport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.statsReport)) b: { callId: string }) {
+    return this.calls.recordClientStats(actor(s), b.callId);
+  }
+}

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import type { Server } from 'socket.io';
+import type { ParticipantChannel } from '../calls/ports';
+import type { ServerEventName, ServerEvents } from './catalogue';
+
+export const userRoom = (userId: string) => `user:${userId}`;
+
+/** The call domain's way out to devices, over socket.io rooms (one room per user). */
+@Injectable()
+export class SocketChannel implements ParticipantChannel {
+  private server?: Server;
+
+  attach(server: Server): void {
+    this.server = server;
+  }
+
+  private io(): Server {
+    if (!this.server) throw new Error('socket server not attached yet');
+    return this.server;
+  }
+
+  toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEvents[E]): void {
+    this.io().to(userRoom(userId)).emit(event, payload);
+  }
+
+  toSocket<E extends ServerEventName>(socketId: string, event: E, payload: ServerEvents[E]): void {
+    this.io().to(socketId).emit(event, payload);
+  }
+
+  async deviceIds(userId: string): Promise<string[]> {
+    const sockets = await this.io().in(userRoom(userId)).fetchSockets();
+    return sockets.map((s) => s.id);
+  }
+}
