@@ -13,7 +13,6 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.useGlobalFilters(new HttpErrorFilter());
-  app.enableShutdownHooks();
   if (config.jwtSecretGenerated) logger.warn('JWT_SECRET not set: using a random secret for this process (development only)');
   if (!existsSync(config.CLIENT_DIST_DIR)) logger.warn(`sample client not built (${config.CLIENT_DIST_DIR}); run npm run build:client`);
   await app.listen(config.PORT, config.HOST);
