@@ -8,14 +8,14 @@
 // binary outside the repo keyed by mediasoup version and patch hash.
 //
 // MEDIASOUP_WORKER_BIN=/path        use that binary; nothing is built or fetched
-// MEDIASOUP_WORKER_SOURCE=auto      (default) cache, then mediasoup's own postinstall
-//                                   (prebuilt download / pip build), then the Debian build
-// MEDIASOUP_WORKER_SOURCE=debian    cache, then the Debian build only (no outside fetch)
-// MEDIASOUP_WORKER_SOURCE=upstream  mediasoup's own postinstall only
+// MEDIASOUP_WORKER_SOURCE=auto      (default) cache, then mediasoup's prebuilt download, then
+//                                   the Debian build (Debian 12) or mediasoup's own build (elsewhere)
+// MEDIASOUP_WORKER_SOURCE=debian    cache, then the Debian build only (nothing fetched but npm/apt)
+// MEDIASOUP_WORKER_SOURCE=upstream  mediasoup's own postinstall only (prebuilt, then pip/meson build)
 // MEDIASOUP_WORKER_CACHE=/dir       cache root (default: $XDG_CACHE_HOME or ~/.cache, /hearth-sfu)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,35 @@ function place(bin) {
   log(`installed ${bin} -> ${path.relative(ROOT, DEFAULT_BIN)}`);
 }
 
+/** mediasoup's published prebuilt worker, named and located exactly as its own postinstall does. */
+async function tryPrebuilt(pkg) {
+  const kernel = os.platform() === 'linux' ? `-kernel${Number(os.release().split('.')[0])}` : '';
+  const tarName = `mediasoup-worker-${pkg.version}-${os.platform()}-${os.arch()}${kernel}.tgz`;
+  const base =
+    process.env.MEDIASOUP_WORKER_PREBUILT_DOWNLOAD_BASE_URL ||
+    `${pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '')}/releases/download`;
+  const url = `${base}/${pkg.version}/${tarName}`;
+  log(`trying the prebuilt worker ${tarName}`);
+  let res;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  } catch (err) {
+    log(`prebuilt download not possible here (${err.cause?.code ?? err.name})`);
+    return false;
+  }
+  if (!res.ok) {
+    log(`no prebuilt worker (${res.status})`);
+    return false;
+  }
+  const dir = path.dirname(DEFAULT_BIN);
+  mkdirSync(dir, { recursive: true });
+  const tgz = path.join(os.tmpdir(), `${tarName}.${process.pid}`);
+  writeFileSync(tgz, Buffer.from(await res.arrayBuffer()));
+  const r = spawnSync('tar', ['xzf', tgz, '-C', dir], { stdio: 'inherit' });
+  rmSync(tgz, { force: true });
+  return r.status === 0 && executable(DEFAULT_BIN);
+}
+
 function isDebian12() {
   try {
     return readFileSync('/etc/debian_version', 'utf8').trim().startsWith('12');
@@ -50,12 +79,13 @@ function isDebian12() {
   }
 }
 
-function main() {
+async function main() {
   if (!existsSync(path.join(MS_DIR, 'package.json'))) {
     log('mediasoup is not installed; nothing to do');
     return 0;
   }
-  const version = JSON.parse(readFileSync(path.join(MS_DIR, 'package.json'), 'utf8')).version;
+  const pkg = JSON.parse(readFileSync(path.join(MS_DIR, 'package.json'), 'utf8'));
+  const version = pkg.version;
 
   if (process.env.MEDIASOUP_WORKER_BIN) {
     if (executable(process.env.MEDIASOUP_WORKER_BIN)) {
@@ -90,13 +120,17 @@ function main() {
     return 0;
   }
 
-  if (source !== 'debian') {
-    log("trying mediasoup's own worker install (prebuilt download, then local build)");
+  const upstream = () => {
+    log("running mediasoup's own worker install (prebuilt download, then pip/meson build)");
     const r = spawnSync(process.execPath, ['npm-scripts.mjs', 'postinstall'], { cwd: MS_DIR, stdio: 'inherit' });
-    if (r.status === 0 && executable(DEFAULT_BIN)) return 0;
-    if (source === 'upstream') return 1;
-    log("mediasoup's own install did not produce a worker; falling back to the Debian build");
+    return r.status === 0 && executable(DEFAULT_BIN) ? 0 : 1;
+  };
+  if (source === 'upstream') return upstream();
+  if (source === 'auto' && (await tryPrebuilt(pkg))) {
+    log('installed the prebuilt worker');
+    return 0;
   }
+  if (source === 'auto' && (!key || !isDebian12())) return upstream();
 
   if (!key || !isDebian12()) {
     console.error(
@@ -118,4 +152,4 @@ function main() {
   return 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();
