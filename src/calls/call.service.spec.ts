@@ -1,0 +1,114 @@
+import type { AppConfig } from '../config/app-config';
+import type { MediaPort } from '../media/media.port';
+import { CallService, type Actor } from './call.service';
+import type { CallLogStore, ParticipantChannel } from './ports';
+
+const services: CallService[] = [];
+
+type Emitted = { to: string; event: string; payload: Record<string, unknown> };
+
+function setup(online: string[] = ['a', 'b', 'c']) {
+  const emitted: Emitted[] = [];
+  const channel: jest.Mocked<ParticipantChannel> = {
+    toUser: jest.fn((to, event, payload) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
+    toSocket: jest.fn((to, event, payload) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
+    deviceIds: jest.fn(async (userId: string) => (online.includes(userId) ? [`${userId}-dev`] : [])),
+  };
+  const media: jest.Mocked<MediaPort> = {
+    openRoom: jest.fn(async () => ({ rtpCapabilities: { codecs: [] } })),
+    closeRoom: jest.fn(),
+    hasRoom: jest.fn(() => true),
+    removePeer: jest.fn(),
+    createTransport: jest.fn(),
+    connectTransport: jest.fn(),
+    restartIce: jest.fn(),
+    produce: jest.fn(),
+    consume: jest.fn(),
+    resumeConsumer: jest.fn(),
+    setProducerPaused: jest.fn(),
+    closeProducer: jest.fn(),
+    producers: jest.fn(() => []),
+    counts: jest.fn(),
+  };
+  const log: jest.Mocked<CallLogStore> = { save: jest.fn(async () => undefined) };
+  const config = { RING_TIMEOUT_SECONDS: 30, RECONNECT_GRACE_SECONDS: 60, ICE_SERVERS: [] } as unknown as AppConfig;
+  const service = new CallService(config, media, channel, log);
+  services.push(service);
+  const actor = (userId: string): Actor => ({ userId, name: userId.toUpperCase(), role: 'member', socketId: `${userId}-dev` });
+  const events = (event: string) => emitted.filter((e) => e.event === event);
+  return { service, media, channel, log, actor, events };
+}
+
+afterEach(() => {
+  // Ends whatever a test left ringing, so no timer outlives it.
+  for (const s of services.splice(0)) s.onApplicationShutdown();
+  jest.useRealTimers();
+});
+
+describe('CallService', () => {
+  it('refuses to call yourself, an offline user, or a busy user', async () => {
+    const { service, actor } = setup(['a', 'b', 'c']);
+    await expect(service.initiate(actor('a'), { calleeIds: ['a'], media: 'audio' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(service.initiate(actor('a'), { calleeIds: ['zed'], media: 'audio' })).rejects.toMatchObject({ code: 'USER_OFFLINE', details: { offlineUserIds: ['zed'] } });
+    await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
+    await expect(service.initiate(actor('c'), { calleeIds: ['b'], media: 'audio' })).rejects.toMatchObject({ code: 'USER_BUSY', details: { busyUserIds: ['b'] } });
+    await expect(service.initiate(actor('a'), { calleeIds: ['c'], media: 'audio' })).rejects.toMatchObject({ code: 'ALREADY_IN_CALL' });
+  });
+
+  it('returns the same call for a repeated initiate while it rings', async () => {
+    const { service, actor, events } = setup();
+    const first = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'video' });
+    const second = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'video' });
+    expect(second.callId).toBe(first.callId);
+    expect(events('call:incoming')).toHaveLength(1);
+  });
+
+  it('ends once: two ends give one call:ended per party, one room close, everyone released', async () => {
+    const { service, actor, media, events } = setup();
+    const { callId } = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
+    await service.join(actor('a'), callId);
+    await service.join(actor('b'), callId);
+    service.end(actor('a'), callId);
+    expect(() => service.end(actor('b'), callId)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(events('call:ended').map((e) => e.to).sort()).toEqual(['a', 'b']);
+    expect(events('call:ended')[0].payload).toMatchObject({ callId, reason: 'completed' });
+    expect(media.closeRoom).toHaveBeenCalledTimes(1);
+    expect(service.busyUserIds()).toEqual([]);
+  });
+
+  it('ends an unanswered call as missed after the ring timeout', async () => {
+    jest.useFakeTimers();
+    const { service, actor, events, media } = setup();
+    const { callId } = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
+    jest.advanceTimersByTime(29_999);
+    expect(events('call:ended')).toHaveLength(0);
+    jest.advanceTimersByTime(1);
+    expect(events('call:ended').map((e) => e.payload)).toEqual([
+      { callId, reason: 'missed', durationSeconds: 0 },
+      { callId, reason: 'missed', durationSeconds: 0 },
+    ]);
+    expect(media.closeRoom).toHaveBeenCalledWith(callId);
+    expect(service.busyUserIds()).toEqual([]);
+  });
+
+  it('keeps a group call going when one callee declines, and ends it when the last one does', async () => {
+    const { service, actor, events } = setup();
+    const { callId } = await service.initiate(actor('a'), { calleeIds: ['b', 'c'], media: 'audio' });
+    service.decline(actor('b'), callId);
+    expect(service.get(callId)?.status).toBe('ringing');
+    expect(service.callOf('b')).toBeUndefined();
+    service.decline(actor('c'), callId);
+    expect(events('call:declined')).toHaveLength(2);
+    expect(events('call:ended')[0].payload).toMatchObject({ reason: 'declined' });
+    expect(service.busyUserIds()).toEqual([]);
+  });
+
+  it('refuses media requests from a device that does not hold the seat', async () => {
+    const { service, actor } = setup();
+    const { callId } = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
+    await service.join(actor('b'), callId);
+    const otherDevice: Actor = { ...actor('b'), socketId: 'b-phone' };
+    await expect(service.createTransport(otherDevice, callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(service.createTransport(actor('c'), callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
