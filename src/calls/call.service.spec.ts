@@ -9,12 +9,12 @@ type Emitted = { to: string; event: string; payload: Record<string, unknown> };
 
 function setup(online: string[] = ['a', 'b', 'c']) {
   const emitted: Emitted[] = [];
-  const channel: jest.Mocked<ParticipantChannel> = {
-    toUser: jest.fn((to, event, payload) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
-    toSocket: jest.fn((to, event, payload) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
+  const channel = {
+    toUser: jest.fn((to: string, event: string, payload: unknown) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
+    toSocket: jest.fn((to: string, event: string, payload: unknown) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
     deviceIds: jest.fn(async (userId: string) => (online.includes(userId) ? [`${userId}-dev`] : [])),
-  };
-  const media: jest.Mocked<MediaPort> = {
+  } as unknown as jest.Mocked<ParticipantChannel>;
+  const media = {
     openRoom: jest.fn(async () => ({ rtpCapabilities: { codecs: [] } })),
     closeRoom: jest.fn(),
     hasRoom: jest.fn(() => true),
@@ -29,8 +29,8 @@ function setup(online: string[] = ['a', 'b', 'c']) {
     closeProducer: jest.fn(),
     producers: jest.fn(() => []),
     counts: jest.fn(),
-  };
-  const log: jest.Mocked<CallLogStore> = { save: jest.fn(async () => undefined) };
+  } as unknown as jest.Mocked<MediaPort>;
+  const log = { save: jest.fn(async () => undefined) } as unknown as jest.Mocked<CallLogStore>;
   const config = { RING_TIMEOUT_SECONDS: 30, RECONNECT_GRACE_SECONDS: 60, ICE_SERVERS: [] } as unknown as AppConfig;
   const service = new CallService(config, media, channel, log);
   services.push(service);

@@ -1,0 +1,39 @@
+/**
+ * Presence and busy locks behind one contract, with a Redis store (shared by every gateway
+ * process) and an in-process twin (single process, zero setup). Both pass the same contract
+ * suite (test/medium/presence-store.contract.test.ts).
+ */
+export type PresenceStatus = 'online' | 'busy' | 'offline';
+
+export interface BusyEntry {
+  userId: string;
+  callId: string;
+}
+
+export interface PresenceStore {
+  /** A device (socket) of a user is connected; it counts until removed or its TTL lapses. */
+  addDevice(userId: string, deviceId: string, ttlMs: number): Promise<void>;
+  /** Keeps a device alive (heartbeat). */
+  touchDevice(userId: string, deviceId: string, ttlMs: number): Promise<void>;
+  removeDevice(userId: string, deviceId: string): Promise<void>;
+  deviceCount(userId: string): Promise<number>;
+  onlineUserIds(): Promise<string[]>;
+
+  /** SET NX PX: true when the lock is now held for this call (also when it already was). Fails fast, never waits. */
+  acquireBusy(userId: string, callId: string, ttlMs: number): Promise<boolean>;
+  /** Extends the lock only while this call still holds it. */
+  refreshBusy(userId: string, callId: string, ttlMs: number): Promise<boolean>;
+  /** Compare-and-delete: removes the lock only if this call holds it. */
+  releaseBusy(userId: string, callId: string): Promise<boolean>;
+  busyHolder(userId: string): Promise<string | null>;
+  busyEntries(): Promise<BusyEntry[]>;
+
+  close(): Promise<void>;
+}
+
+export const PRESENCE_STORE = Symbol('PRESENCE_STORE');
+
+export async function statusOf(store: PresenceStore, userId: string): Promise<PresenceStatus> {
+  if ((await store.deviceCount(userId)) === 0) return 'offline';
+  return (await store.busyHolder(userId)) ? 'busy' : 'online';
+}
