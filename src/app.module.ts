@@ -6,6 +6,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { PersistenceModule } from './persistence/persistence.module';
+import { PresenceModule } from './presence/presence.module';
 import { ChannelModule } from './signaling/channel.module';
 import { SignalingModule } from './signaling/signaling.module';
 
@@ -29,6 +30,7 @@ export class AppModule {
         }),
         PersistenceModule,
         ChannelModule,
+        PresenceModule,
         SignalingModule.forRoot(config),
         HealthModule,
         ...client,

@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { HttpErrorFilter } from './common/http-exception.filter';
+import { RedisIoAdapter } from './signaling/redis-io.adapter';
 
 /** Builds and starts the whole server; used by main.ts and by the medium/e2e tests. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
@@ -13,6 +14,11 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.useGlobalFilters(new HttpErrorFilter());
+  if (config.REDIS_URL) {
+    const adapter = new RedisIoAdapter(app, config.REDIS_URL);
+    await adapter.connect();
+    app.useWebSocketAdapter(adapter);
+  }
   if (config.jwtSecretGenerated) logger.warn('JWT_SECRET not set: using a random secret for this process (development only)');
   if (!existsSync(config.CLIENT_DIST_DIR)) logger.warn(`sample client not built (${config.CLIENT_DIST_DIR}); run npm run build:client`);
   await app.listen(config.PORT, config.HOST);

@@ -1,6 +1,8 @@
 import type { AppConfig } from '../config/app-config';
 import type { MediaPort } from '../media/media.port';
 import { CallService, type Actor } from './call.service';
+import { MemoryPresenceStore } from '../presence/memory-presence.store';
+import { PresenceService } from '../presence/presence.service';
 import type { CallLogStore, ParticipantChannel } from './ports';
 
 const services: CallService[] = [];
@@ -12,7 +14,7 @@ function setup(online: string[] = ['a', 'b', 'c']) {
   const channel = {
     toUser: jest.fn((to: string, event: string, payload: unknown) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
     toSocket: jest.fn((to: string, event: string, payload: unknown) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
-    deviceIds: jest.fn(async (userId: string) => (online.includes(userId) ? [`${userId}-dev`] : [])),
+    broadcast: jest.fn(),
   } as unknown as jest.Mocked<ParticipantChannel>;
   const media = {
     openRoom: jest.fn(async () => ({ rtpCapabilities: { codecs: [] } })),
@@ -31,17 +33,21 @@ function setup(online: string[] = ['a', 'b', 'c']) {
     counts: jest.fn(),
   } as unknown as jest.Mocked<MediaPort>;
   const log = { save: jest.fn(async () => undefined) } as unknown as jest.Mocked<CallLogStore>;
-  const config = { RING_TIMEOUT_SECONDS: 30, RECONNECT_GRACE_SECONDS: 60, ICE_SERVERS: [] } as unknown as AppConfig;
-  const service = new CallService(config, media, channel, log);
+  const config = { RING_TIMEOUT_SECONDS: 30, RECONNECT_GRACE_SECONDS: 60, BUSY_LOCK_TTL_SECONDS: 60, DEVICE_TTL_SECONDS: 90, ICE_SERVERS: [] } as unknown as AppConfig;
+  // The in-process presence twin stands in for Redis; devices of the online users are registered.
+  const store = new MemoryPresenceStore();
+  for (const u of online) void store.addDevice(u, `${u}-dev`, 60_000);
+  const presence = new PresenceService(config, store, channel);
+  const service = new CallService(config, media, channel, log, presence);
   services.push(service);
   const actor = (userId: string): Actor => ({ userId, name: userId.toUpperCase(), role: 'member', socketId: `${userId}-dev` });
   const events = (event: string) => emitted.filter((e) => e.event === event);
-  return { service, media, channel, log, actor, events };
+  return { service, media, channel, log, actor, events, store };
 }
 
 afterEach(() => {
   // Ends whatever a test left ringing, so no timer outlives it.
-  for (const s of services.splice(0)) s.onApplicationShutdown();
+  for (const s of services.splice(0)) void s.onApplicationShutdown();
   jest.useRealTimers();
 });
 
@@ -64,8 +70,9 @@ describe('CallService', () => {
   });
 
   it('ends once: two ends give one call:ended per party, one room close, everyone released', async () => {
-    const { service, actor, media, events } = setup();
+    const { service, actor, media, events, store } = setup();
     const { callId } = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
+    expect((await store.busyEntries()).map((e) => e.userId).sort()).toEqual(['a', 'b']);
     await service.join(actor('a'), callId);
     await service.join(actor('b'), callId);
     service.end(actor('a'), callId);
@@ -73,7 +80,9 @@ describe('CallService', () => {
     expect(events('call:ended').map((e) => e.to).sort()).toEqual(['a', 'b']);
     expect(events('call:ended')[0].payload).toMatchObject({ callId, reason: 'completed' });
     expect(media.closeRoom).toHaveBeenCalledTimes(1);
+    await service.flush();
     expect(service.busyUserIds()).toEqual([]);
+    expect(await store.busyEntries()).toEqual([]);
   });
 
   it('ends an unanswered call as missed after the ring timeout', async () => {
@@ -88,6 +97,7 @@ describe('CallService', () => {
       { callId, reason: 'missed', durationSeconds: 0 },
     ]);
     expect(media.closeRoom).toHaveBeenCalledWith(callId);
+    await service.flush();
     expect(service.busyUserIds()).toEqual([]);
   });
 
@@ -100,6 +110,7 @@ describe('CallService', () => {
     service.decline(actor('c'), callId);
     expect(events('call:declined')).toHaveLength(2);
     expect(events('call:ended')[0].payload).toMatchObject({ reason: 'declined' });
+    await service.flush();
     expect(service.busyUserIds()).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
 import { MEDIA_PORT, type MediaPort, type RoomSink } from '../media/media.port';
@@ -12,6 +12,7 @@ import type {
   EndReason,
   ProduceRequest,
 } from '../signaling/catalogue';
+import { PresenceService } from '../presence/presence.service';
 import { CallParticipant, CallSession, type LeaveReason } from './call-session';
 import { CALL_LOG_STORE, PARTICIPANT_CHANNEL, type CallLogStore, type Identity, type ParticipantChannel } from './ports';
 
@@ -25,49 +26,90 @@ export interface Actor extends Identity {
  * participant exit through `leaveParticipant`: the only places that release a user.
  */
 @Injectable()
-export class CallService implements OnApplicationShutdown {
+export class CallService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Calls');
   private readonly calls = new Map<string, CallSession>();
   /** userId -> callId of the one call the user is in (ringing, joined or reconnecting). */
   private readonly userCall = new Map<string, string>();
   private readonly persistQueue = new Map<string, Promise<void>>();
+  private readonly lockOps = new Set<Promise<unknown>>();
+  private readonly initiating = new Map<string, Promise<unknown>>();
+  private lockRefresher?: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(MEDIA_PORT) private readonly media: MediaPort,
     @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
     @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
+    private readonly presence: PresenceService,
   ) {}
+
+  private get lockTtlMs(): number {
+    return this.config.BUSY_LOCK_TTL_SECONDS * 1000;
+  }
+
+  onModuleInit(): void {
+    this.lockRefresher = setInterval(() => void this.refreshLocks(), this.lockTtlMs / 3);
+    this.lockRefresher.unref();
+  }
 
   // ---------------------------------------------------------------- lifecycle requests
 
-  async initiate(actor: Actor, req: CallInitiateRequest): Promise<{ callId: string }> {
+  /** One initiate at a time per caller, so a double-click or a retry lands on the same call. */
+  initiate(actor: Actor, req: CallInitiateRequest): Promise<{ callId: string }> {
+    const prev = this.initiating.get(actor.userId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => this.initiateNow(actor, req));
+    this.initiating.set(actor.userId, next);
+    const cleanup = () => {
+      if (this.initiating.get(actor.userId) === next) this.initiating.delete(actor.userId);
+    };
+    next.then(cleanup, cleanup);
+    return next;
+  }
+
+  private async initiateNow(actor: Actor, req: CallInitiateRequest): Promise<{ callId: string }> {
     const calleeIds = [...new Set(req.calleeIds)];
     if (calleeIds.includes(actor.userId)) throw new DomainError('VALIDATION_FAILED', 'calleeIds: cannot call yourself');
 
     const current = this.callOf(actor.userId);
     if (current) {
+      const me = current.participants.get(actor.userId);
       // The same caller asking again for the same people while it rings: same call.
       if (current.initiatorId === actor.userId && current.status !== 'active' && sameSet(current.others(actor.userId).map((p) => p.userId), calleeIds)) {
         return { callId: current.id };
       }
+      // Calling back the person who is ringing you right now: that is the same call.
+      if (me?.pending && calleeIds.length === 1 && calleeIds[0] === current.initiatorId) return { callId: current.id };
       throw new DomainError('ALREADY_IN_CALL', 'You are already in a call', { callId: current.id });
     }
 
-    const devices = await Promise.all(calleeIds.map((id) => this.channel.deviceIds(id)));
-    const offline = calleeIds.filter((_, i) => devices[i].length === 0);
+    const devices = await Promise.all(calleeIds.map((id) => this.presence.store.deviceCount(id)));
+    const offline = calleeIds.filter((_, i) => devices[i] === 0);
     if (offline.length) throw new DomainError('USER_OFFLINE', 'User is offline', { offlineUserIds: offline });
-    const busy = calleeIds.filter((id) => this.userCall.has(id));
-    if (busy.length) throw new DomainError('USER_BUSY', 'User is currently in another call', { busyUserIds: busy });
 
-    const call = new CallSession(randomUUID(), actor.userId, req.media, req.conversationId ?? null);
+    const callId = randomUUID();
+    const store = this.presence.store;
+    if (!(await store.acquireBusy(actor.userId, callId, this.lockTtlMs))) {
+      throw new DomainError('ALREADY_IN_CALL', 'You are already in a call', { callId: (await store.busyHolder(actor.userId)) ?? undefined });
+    }
+    const got = await Promise.all(calleeIds.map((id) => store.acquireBusy(id, callId, this.lockTtlMs)));
+    const busy = calleeIds.filter((_, i) => !got[i]);
+    if (busy.length) {
+      await Promise.all([actor.userId, ...calleeIds.filter((_, i) => got[i])].map((id) => store.releaseBusy(id, callId)));
+      throw new DomainError('USER_BUSY', 'User is currently in another call', { busyUserIds: busy });
+    }
+
+    const call = new CallSession(callId, actor.userId, req.media, req.conversationId ?? null);
     const caller = new CallParticipant(actor.userId, actor.name, 'initiator');
     caller.transition('joined');
     caller.socketId = actor.socketId;
     call.participants.set(actor.userId, caller);
     for (const id of calleeIds) call.participants.set(id, new CallParticipant(id, id, 'callee'));
     this.calls.set(call.id, call);
-    for (const id of call.participants.keys()) this.userCall.set(id, call.id);
+    for (const id of call.participants.keys()) {
+      this.userCall.set(id, call.id);
+      void this.presence.announce(id);
+    }
     call.ringTimer = setTimeout(() => this.endCall(call, 'missed'), this.config.RING_TIMEOUT_SECONDS * 1000);
     this.logger.log({ callId: call.id, userId: actor.userId, callees: calleeIds.length, media: req.media }, 'call initiated');
 
@@ -260,9 +302,29 @@ export class CallService implements OnApplicationShutdown {
     return [...this.userCall.keys()];
   }
 
-  /** Resolves when every pending write of the call log has landed. */
+  /** Resolves when every pending call-log write and lock release has landed. */
   async flush(): Promise<void> {
-    await Promise.all([...this.persistQueue.values()]);
+    await Promise.all([...this.persistQueue.values(), ...this.lockOps]);
+  }
+
+  private trackLockOp(op: Promise<unknown>): void {
+    const tracked = op
+      .catch((err: Error) => this.logger.error({ err: err.message }, 'busy lock operation failed; the lock TTL will clear it'))
+      .finally(() => this.lockOps.delete(tracked));
+    this.lockOps.add(tracked);
+  }
+
+  /** Keeps the locks of everyone still in a call alive; a lost lock is taken back if free. */
+  private async refreshLocks(): Promise<void> {
+    const store = this.presence.store;
+    for (const call of this.calls.values()) {
+      for (const p of call.participants.values()) {
+        if (p.state === 'left') continue;
+        const ok = (await store.refreshBusy(p.userId, call.id, this.lockTtlMs).catch(() => false)) ||
+          (await store.acquireBusy(p.userId, call.id, this.lockTtlMs).catch(() => false));
+        if (!ok) this.logger.warn({ callId: call.id, userId: p.userId }, 'busy lock held by another call');
+      }
+    }
   }
 
   // ---------------------------------------------------------------- the single exits
@@ -274,6 +336,7 @@ export class CallService implements OnApplicationShutdown {
     p.leaveReason = reason;
     this.clearGrace(p);
     if (this.userCall.get(p.userId) === call.id) this.userCall.delete(p.userId);
+    this.trackLockOp(this.presence.store.releaseBusy(p.userId, call.id).then(() => this.presence.announce(p.userId)));
     this.media.removePeer(call.id, p.userId);
     if (wasPresent && call.status !== 'ended') {
       this.toPresentOthers(call, p.userId, (o) =>
@@ -368,8 +431,10 @@ export class CallService implements OnApplicationShutdown {
     this.persistQueue.set(call.id, next);
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
+    if (this.lockRefresher) clearInterval(this.lockRefresher);
     for (const call of [...this.calls.values()]) this.endCall(call, 'failed');
+    await this.flush();
   }
 }
 

@@ -4,8 +4,8 @@ import type { ServerEventName, ServerEvents } from '../signaling/catalogue';
 export interface ParticipantChannel {
   toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEvents[E]): void;
   toSocket<E extends ServerEventName>(socketId: string, event: E, payload: ServerEvents[E]): void;
-  /** Connected devices (sockets) of a user, across every gateway process. */
-  deviceIds(userId: string): Promise<string[]>;
+  /** To every connected client (presence changes). */
+  broadcast<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void;
 }
 export const PARTICIPANT_CHANNEL = Symbol('PARTICIPANT_CHANNEL');
 

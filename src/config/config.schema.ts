@@ -36,6 +36,7 @@ export const envSchema = z
     EMBEDDED_PG_DIR: z.string().default(defaultEmbeddedPgDir()),
     EMBEDDED_PG_PORT: int(54329, 1, 65535),
     REDIS_URL: optionalString,
+    REDIS_PREFIX: z.string().default('hearth:'),
     CLIENT_DIST_DIR: z.string().default(path.resolve(__dirname, '..', '..', 'client', 'dist')),
     MEDIASOUP_WORKER_BIN: optionalString,
     MEDIASOUP_NUM_WORKERS: int(os.availableParallelism?.() ?? os.cpus().length, 1, 256),
@@ -58,6 +59,8 @@ export const envSchema = z
       }),
     RING_TIMEOUT_SECONDS: int(30, 1),
     RECONNECT_GRACE_SECONDS: int(60, 0),
+    BUSY_LOCK_TTL_SECONDS: int(60, 3),
+    DEVICE_TTL_SECONDS: int(90, 3),
   })
   .superRefine((env, ctx) => {
     if (env.RTC_MIN_PORT > env.RTC_MAX_PORT) {

@@ -62,6 +62,7 @@ export const C2S = {
   closeProducer: 'media:close-producer',
   restartIce: 'media:restart-ice',
   statsReport: 'stats:report',
+  presenceList: 'presence:list',
 } as const;
 
 export const schemas = {
@@ -79,6 +80,7 @@ export const schemas = {
   producerRef: z.object({ producerId: id }),
   transportRef: z.object({ transportId: id }),
   statsReport: z.object({ callId: id, samples: z.array(z.looseObject({})).max(100) }),
+  presenceList: z.object({}).optional(),
 };
 
 export type CallInitiateRequest = z.infer<typeof schemas.callInitiate>;
@@ -92,6 +94,8 @@ export type RtpParametersInput = z.infer<typeof rtpParameters>;
 export type RtpCapabilitiesInput = z.infer<typeof rtpCapabilities>;
 
 // ---------- ack data ----------
+export type PresenceStatus = 'online' | 'busy' | 'offline';
+export interface PresenceListAck { users: { userId: string; status: PresenceStatus }[] }
 export type ParticipantState = 'invited' | 'ringing' | 'joined' | 'reconnecting' | 'left';
 export interface ParticipantInfo { userId: string; name: string; state: ParticipantState }
 export interface IceServer { urls: string | string[]; username?: string; credential?: string }
@@ -118,6 +122,7 @@ export const S2C = {
   newProducer: 'media:new-producer',
   producerClosed: 'media:producer-closed',
   consumerClosed: 'media:consumer-closed',
+  presenceChanged: 'presence:changed',
 } as const;
 
 export interface ServerEvents {
@@ -133,6 +138,7 @@ export interface ServerEvents {
   'media:new-producer': { callId: string; producerId: string; userId: string; kind: MediaKind; source: MediaSource };
   'media:producer-closed': { callId: string; producerId: string };
   'media:consumer-closed': { callId: string; consumerId: string };
+  'presence:changed': { userId: string; status: PresenceStatus };
 }
 export type ServerEventName = keyof ServerEvents;
 

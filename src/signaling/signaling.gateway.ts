@@ -13,6 +13,7 @@ import type { Server, Socket } from 'socket.io';
 import { CallService, type Actor } from '../calls/call.service';
 import type { Identity } from '../calls/ports';
 import { WsAckInterceptor } from '../common/ws-ack.interceptor';
+import { PresenceService } from '../presence/presence.service';
 import { ZodValidationPipe as V } from '../common/zod-validation.pipe';
 import { verifyToken } from './auth';
 import { C2S, schemas, UNAUTHORIZED_MESSAGE } from './catalogue';
@@ -31,6 +32,7 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   constructor(
     private readonly calls: CallService,
     private readonly jwt: JwtService,
+    private readonly presence: PresenceService,
     @Inject(SocketChannel) private readonly channel: SocketChannel,
   ) {}
 
@@ -48,13 +50,22 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   }
 
   async handleConnection(socket: AuthedSocket): Promise<void> {
-    await socket.join(userRoom(socket.data.user.userId));
-    this.logger.debug({ userId: socket.data.user.userId }, 'socket connected');
+    const { userId } = socket.data.user;
+    await socket.join(userRoom(userId));
+    await this.presence.deviceConnected(userId, socket.id).catch((err: Error) => this.logger.error({ userId, err: err.message }, 'presence update failed'));
+    this.logger.debug({ userId }, 'socket connected');
   }
 
-  handleDisconnect(socket: AuthedSocket): void {
+  async handleDisconnect(socket: AuthedSocket): Promise<void> {
     const user = socket.data.user;
-    if (user) this.calls.onDisconnect(user.userId, socket.id);
+    if (!user) return;
+    this.calls.onDisconnect(user.userId, socket.id);
+    await this.presence.deviceDisconnected(user.userId, socket.id).catch((err: Error) => this.logger.error({ userId: user.userId, err: err.message }, 'presence update failed'));
+  }
+
+  @SubscribeMessage(C2S.presenceList)
+  async presenceList(@MessageBody(new V(schemas.presenceList)) _b: unknown): Promise<T.PresenceListAck> {
+    return { users: await this.presence.list() };
   }
 
   @SubscribeMessage(C2S.callInitiate)

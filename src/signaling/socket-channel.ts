@@ -27,8 +27,7 @@ export class SocketChannel implements ParticipantChannel {
     this.io().to(socketId).emit(event, payload);
   }
 
-  async deviceIds(userId: string): Promise<string[]> {
-    const sockets = await this.io().in(userRoom(userId)).fetchSockets();
-    return sockets.map((s) => s.id);
+  broadcast<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void {
+    this.io().emit(event, payload);
   }
 }

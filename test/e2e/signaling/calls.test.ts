@@ -8,6 +8,13 @@ import { CallService } from '../../../src/calls/call.service';
 import { connectUser, devToken, nextEvent, ok, request, startTestApp, TEST_DATABASE_URL, type TestApp } from '../../support/app';
 import { clientRtpCapabilities, opusRtpParameters } from './media-payloads';
 
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+// The whole suite runs twice: in-process presence, and Redis presence + socket.io Redis adapter.
+describe.each([
+  ['in-process presence', {}],
+  ['Redis presence', { REDIS_URL, REDIS_PREFIX: `hearth-e2e-${process.pid}:` }],
+])('calls with %s', (_store, env) => {
 let t: TestApp;
 let db: Client;
 const sockets: Socket[] = [];
@@ -30,7 +37,7 @@ async function callLog(callId: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ RING_TIMEOUT_SECONDS: '30', RECONNECT_GRACE_SECONDS: '1' });
+  t = await startTestApp({ RING_TIMEOUT_SECONDS: '30', RECONNECT_GRACE_SECONDS: '1', ...env });
   db = new Client({ connectionString: TEST_DATABASE_URL });
   await db.connect();
 });
@@ -275,4 +282,5 @@ describe('group calls', () => {
     expect(log.participants).toHaveLength(3);
     expect(log.participants.find((p: { user_id: string }) => p.user_id === c.id).leave_reason).toBe('left');
   });
+});
 });
