@@ -17,6 +17,17 @@ const PARTICIPANT_NEXT: Record<ParticipantState, readonly ParticipantState[]> = 
   left: [],
 };
 
+/** One row of the append-only event log: every transition of a call or a participant. */
+export interface CallEvent {
+  at: Date;
+  subject: 'call' | 'participant';
+  userId: string | null;
+  from: string;
+  to: string;
+  reason: string | null;
+  actorId: string | null;
+}
+
 export type LeaveReason = 'left' | 'declined' | 'cancelled' | 'missed' | 'connection_lost' | 'call_ended' | 'removed';
 
 export class CallParticipant {
@@ -27,6 +38,8 @@ export class CallParticipant {
   /** The device (socket) that holds the seat once joined. */
   socketId: string | null = null;
   graceTimer: NodeJS.Timeout | null = null;
+  /** Set by the call this participant belongs to: every transition lands in its event log. */
+  record: (e: CallEvent) => void = () => undefined;
 
   constructor(
     readonly userId: string,
@@ -35,8 +48,9 @@ export class CallParticipant {
   ) {}
 
   /** The one way a participant changes state. Returns false (and changes nothing) for a refused move. */
-  transition(to: ParticipantState, now = new Date()): boolean {
+  transition(to: ParticipantState, now = new Date(), reason: string | null = null, actorId: string | null = null): boolean {
     if (!PARTICIPANT_NEXT[this.state].includes(to)) return false;
+    this.record({ at: now, subject: 'participant', userId: this.userId, from: this.state, to, reason, actorId });
     this.state = to;
     if (to === 'joined' && !this.joinedAt) this.joinedAt = now;
     if (to === 'left') this.leftAt = now;
@@ -60,6 +74,8 @@ export class CallSession {
   endedAt: Date | null = null;
   readonly participants = new Map<string, CallParticipant>();
   ringTimer: NodeJS.Timeout | null = null;
+  /** Transitions not yet written to the event log (drained by the persistence path). */
+  private pendingEvents: CallEvent[] = [];
 
   constructor(
     readonly id: string,
@@ -68,9 +84,15 @@ export class CallSession {
     readonly conversationId: string | null,
   ) {}
 
+  addParticipant(p: CallParticipant): void {
+    p.record = (e) => this.pendingEvents.push(e);
+    this.participants.set(p.userId, p);
+  }
+
   /** The one way a call changes status: forward only; a refused move changes nothing. */
-  transition(to: CallStatus, reason?: EndReason, now = new Date()): boolean {
+  transition(to: CallStatus, reason?: EndReason, now = new Date(), actorId: string | null = null): boolean {
     if (!CALL_NEXT[this.status].includes(to)) return false;
+    this.pendingEvents.push({ at: now, subject: 'call', userId: null, from: this.status, to, reason: to === 'ended' ? (reason ?? 'failed') : null, actorId });
     this.status = to;
     if (to === 'active') this.answeredAt = now;
     if (to === 'ended') {
@@ -93,8 +115,15 @@ export class CallSession {
     return [...this.participants.values()].filter((p) => p.userId !== userId);
   }
 
+  takeEvents(): CallEvent[] {
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    return events;
+  }
+
   toRecord(): CallRecord {
     return {
+      events: this.takeEvents(),
       id: this.id,
       initiatorId: this.initiatorId,
       media: this.media,

@@ -101,10 +101,10 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
 
     const call = new CallSession(callId, actor.userId, req.media, req.conversationId ?? null);
     const caller = new CallParticipant(actor.userId, actor.name, 'initiator');
-    caller.transition('joined');
+    call.addParticipant(caller);
+    caller.transition('joined', new Date(), null, actor.userId);
     caller.socketId = actor.socketId;
-    call.participants.set(actor.userId, caller);
-    for (const id of calleeIds) call.participants.set(id, new CallParticipant(id, id, 'callee'));
+    for (const id of calleeIds) call.addParticipant(new CallParticipant(id, id, 'callee'));
     this.calls.set(call.id, call);
     for (const id of call.participants.keys()) {
       this.userCall.set(id, call.id);
@@ -147,7 +147,7 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
 
     const { rtpCapabilities } = await this.media.openRoom(call.id, this.roomSink(call));
     if (call.status === 'ended') throw invalidState('call has ended');
-    if (me.role === 'callee' && call.transition('active')) {
+    if (me.role === 'callee' && call.transition('active', undefined, new Date(), actor.userId)) {
       if (call.ringTimer) clearTimeout(call.ringTimer);
       call.ringTimer = null;
       this.logger.log({ callId: call.id, userId: actor.userId }, 'call answered');
@@ -174,7 +174,7 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
     if (!me.pending) throw invalidState('You have already answered or left this call');
     this.leaveParticipant(call, me, 'declined');
     this.channel.toUser(call.initiatorId, 'call:declined', { callId: call.id, userId: actor.userId });
-    if (![...call.participants.values()].some((p) => p.role === 'callee' && p.state !== 'left')) this.endCall(call, 'declined');
+    if (![...call.participants.values()].some((p) => p.role === 'callee' && p.state !== 'left')) this.endCall(call, 'declined', actor.userId);
     else this.persist(call);
   }
 
@@ -182,7 +182,7 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
     const call = this.liveCall(callId);
     if (call.initiatorId !== actor.userId) throw forbidden('Only the caller can cancel');
     if (call.status === 'active') throw invalidState('The call was already answered; use call:end');
-    this.endCall(call, 'cancelled');
+    this.endCall(call, 'cancelled', actor.userId);
   }
 
   leave(actor: Actor, callId: string): void {
@@ -198,7 +198,7 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
     const me = call.participants.get(actor.userId);
     const allowed = actor.role === 'admin' || (me && (!call.isGroup || call.initiatorId === actor.userId));
     if (!allowed) throw forbidden(call.isGroup ? 'Only the host can end a group call' : 'You are not a participant of this call');
-    this.endCall(call, actor.role === 'admin' && !me ? 'force_ended' : call.status === 'active' ? 'completed' : 'cancelled');
+    this.endCall(call, actor.role === 'admin' && !me ? 'force_ended' : call.status === 'active' ? 'completed' : 'cancelled', actor.userId);
   }
 
   /** A socket went away: its seat waits for the reconnect grace, then the user leaves. */
@@ -298,6 +298,15 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
     return [...this.calls.keys()];
   }
 
+  liveCalls(): CallSession[] {
+    return [...this.calls.values()];
+  }
+
+  /** Live here, or ended here with its final write still on the way. */
+  isKnown(callId: string): boolean {
+    return this.calls.has(callId) || this.persistQueue.has(callId);
+  }
+
   busyUserIds(): string[] {
     return [...this.userCall.keys()];
   }
@@ -332,7 +341,7 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
   /** The only place a participant leaves, and so the only place a user is released. */
   private leaveParticipant(call: CallSession, p: CallParticipant, reason: LeaveReason): void {
     const wasPresent = p.present;
-    if (!p.transition('left')) return;
+    if (!p.transition('left', new Date(), reason)) return;
     p.leaveReason = reason;
     this.clearGrace(p);
     if (this.userCall.get(p.userId) === call.id) this.userCall.delete(p.userId);
@@ -346,9 +355,9 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The only place a call ends: once, with one reason, releasing everyone and every media object. */
-  endCall(call: CallSession, reason: EndReason): void {
+  endCall(call: CallSession, reason: EndReason, actorId: string | null = null): void {
     const wasActive = call.status === 'active';
-    if (!call.transition('ended', reason)) return;
+    if (!call.transition('ended', reason, new Date(), actorId)) return;
     if (call.ringTimer) clearTimeout(call.ringTimer);
     call.ringTimer = null;
     for (const p of call.participants.values()) {
@@ -423,7 +432,7 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
     const record = call.toRecord();
     const prev = this.persistQueue.get(call.id) ?? Promise.resolve();
     const next = prev
-      .then(() => this.log.save(record))
+      .then(() => this.log.save(record, this.config.instanceId))
       .catch((err: Error) => this.logger.error({ callId: call.id, err: err.message }, 'call log write failed'))
       .finally(() => {
         if (this.persistQueue.get(call.id) === next) this.persistQueue.delete(call.id);

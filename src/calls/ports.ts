@@ -1,4 +1,5 @@
 import type { ServerEventName, ServerEvents } from '../signaling/catalogue';
+import type { CallEvent } from './call-session';
 
 /** How the call domain reaches people: by user (every device) or by one socket. Never a socket object. */
 export interface ParticipantChannel {
@@ -30,11 +31,53 @@ export interface CallRecord {
   endedAt: Date | null;
   durationSeconds: number | null;
   participants: CallParticipantRecord[];
+  /** Transitions since the previous record of this call, appended to the event log. */
+  events: CallEvent[];
+}
+
+export interface CallHistoryEntry {
+  callId: string;
+  conversationId: string | null;
+  initiatorId: string;
+  media: 'audio' | 'video';
+  status: string;
+  reason: string | null;
+  startedAt: Date;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  durationSeconds: number | null;
+  participants: { userId: string; joinedAt: Date | null; leftAt: Date | null; leaveReason: string | null }[];
+}
+
+export interface CallEventEntry {
+  at: Date;
+  subject: 'call' | 'participant';
+  userId: string | null;
+  from: string;
+  to: string;
+  reason: string | null;
+  actorId: string | null;
+}
+
+export interface OpenCall {
+  callId: string;
+  ownerId: string | null;
+  status: string;
+  participantIds: string[];
 }
 
 /** The durable record of calls. The domain computes every field; clients never report them. */
 export interface CallLogStore {
-  save(call: CallRecord): Promise<void>;
+  /** Upserts the call and its participants and appends its new events, in one transaction. */
+  save(call: CallRecord, ownerId: string): Promise<void>;
+  history(q: { userId?: string; conversationId?: string; limit: number }): Promise<CallHistoryEntry[]>;
+  find(callId: string): Promise<(CallHistoryEntry & { events: CallEventEntry[] }) | null>;
+  /** Calls the database still holds as not ended. */
+  openCalls(): Promise<OpenCall[]>;
+  /** Ends a call no live gateway owns: status, reason, times, participants and events, if still open. */
+  endOrphan(callId: string, reason: 'failed' | 'missed'): Promise<boolean>;
+  heartbeat(instanceId: string): Promise<void>;
+  liveInstanceIds(seenWithinMs: number): Promise<string[]>;
 }
 export const CALL_LOG_STORE = Symbol('CALL_LOG_STORE');
 

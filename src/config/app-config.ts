@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { envSchema, type Env } from './config.schema';
 
 /** The typed, validated settings. Built once at boot; never read process.env elsewhere. */
@@ -7,6 +7,8 @@ export interface AppConfig extends Omit<Env, 'JWT_SECRET'> {
   /** True when JWT_SECRET was generated for this process (development only). */
   jwtSecretGenerated: boolean;
   isProduction: boolean;
+  /** This gateway process, for ownership of the calls it hosts (new at every boot). */
+  instanceId: string;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -25,5 +27,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
     JWT_SECRET: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
     jwtSecretGenerated: env.JWT_SECRET === undefined,
     isProduction: env.NODE_ENV === 'production',
+    instanceId: randomUUID(),
   };
 }

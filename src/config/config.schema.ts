@@ -60,6 +60,7 @@ export const envSchema = z
     RING_TIMEOUT_SECONDS: int(30, 1),
     RECONNECT_GRACE_SECONDS: int(60, 0),
     BUSY_LOCK_TTL_SECONDS: int(60, 3),
+    RECONCILE_INTERVAL_SECONDS: int(30, 1),
     DEVICE_TTL_SECONDS: int(90, 3),
   })
   .superRefine((env, ctx) => {

@@ -16,6 +16,7 @@ export interface MediaPort {
   openRoom(callId: string, sink: RoomSink): Promise<{ rtpCapabilities: unknown }>;
   closeRoom(callId: string): void;
   hasRoom(callId: string): boolean;
+  roomIds(): string[];
   removePeer(callId: string, userId: string): void;
   createTransport(callId: string, userId: string, direction: 'send' | 'recv'): Promise<TransportAck>;
   connectTransport(callId: string, userId: string, transportId: string, dtls: DtlsInput): Promise<void>;

@@ -1,16 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import type { CallLogStore, CallRecord } from '../calls/ports';
+import { DataSource, MoreThan, Not, type EntityManager } from 'typeorm';
+import type { CallEventEntry, CallHistoryEntry, CallLogStore, CallRecord, OpenCall } from '../calls/ports';
+import { CallEventEntity } from './entities/call-event.entity';
 import { CallParticipantEntity } from './entities/call-participant.entity';
 import { CallSessionEntity } from './entities/call-session.entity';
+import { GatewayInstanceEntity } from './entities/gateway-instance.entity';
 
-/** Call sessions and their participants, written as one transaction per state change. */
+/** Call sessions, participants and the append-only event log, written as one transaction per change. */
 @Injectable()
 export class TypeOrmCallLogStore implements CallLogStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async save(call: CallRecord): Promise<void> {
+  async save(call: CallRecord, ownerId: string): Promise<void> {
     await this.db.transaction(async (m) => {
       await m.upsert(
         CallSessionEntity,
@@ -25,20 +27,100 @@ export class TypeOrmCallLogStore implements CallLogStore {
           answeredAt: call.answeredAt,
           endedAt: call.endedAt,
           durationSeconds: call.durationSeconds,
+          ownerId: call.status === 'ended' ? null : ownerId,
         },
         ['id'],
       );
       if (call.participants.length) {
-        await m.upsert(
-          CallParticipantEntity,
-          call.participants.map((p) => ({ callId: call.id, ...p })),
-          ['callId', 'userId'],
-        );
+        await m.upsert(CallParticipantEntity, call.participants.map((p) => ({ callId: call.id, ...p })), ['callId', 'userId']);
       }
+      await this.appendEvents(m, call.id, call.events);
     });
   }
 
-  async find(callId: string): Promise<CallSessionEntity | null> {
-    return this.db.getRepository(CallSessionEntity).findOne({ where: { id: callId }, relations: { participants: true } });
+  private async appendEvents(m: EntityManager, callId: string, events: CallEventEntry[]): Promise<void> {
+    if (!events.length) return;
+    await m.insert(
+      CallEventEntity,
+      events.map((e) => ({ callId, at: e.at, subject: e.subject, userId: e.userId, fromState: e.from, toState: e.to, reason: e.reason, actorId: e.actorId })),
+    );
   }
+
+  async history(q: { userId?: string; conversationId?: string; limit: number }): Promise<CallHistoryEntry[]> {
+    const qb = this.db
+      .getRepository(CallSessionEntity)
+      .createQueryBuilder('c')
+      .orderBy('c.created_at', 'DESC')
+      .limit(q.limit);
+    if (q.userId) qb.andWhere('EXISTS (SELECT 1 FROM call_participants p WHERE p.call_id = c.id AND p.user_id = :userId)', { userId: q.userId });
+    if (q.conversationId) qb.andWhere('c.conversation_id = :conversationId', { conversationId: q.conversationId });
+    const calls = await qb.getMany();
+    if (!calls.length) return [];
+    const parts = await this.db.getRepository(CallParticipantEntity).find({ where: calls.map((c) => ({ callId: c.id })) });
+    return calls.map((c) => toEntry(c, parts.filter((p) => p.callId === c.id)));
+  }
+
+  async find(callId: string): Promise<(CallHistoryEntry & { events: CallEventEntry[] }) | null> {
+    const call = await this.db.getRepository(CallSessionEntity).findOne({ where: { id: callId }, relations: { participants: true } });
+    if (!call) return null;
+    const events = await this.db.getRepository(CallEventEntity).find({ where: { callId }, order: { id: 'ASC' } });
+    return {
+      ...toEntry(call, call.participants),
+      events: events.map((e) => ({ at: e.at, subject: e.subject, userId: e.userId, from: e.fromState, to: e.toState, reason: e.reason, actorId: e.actorId })),
+    };
+  }
+
+  async openCalls(): Promise<OpenCall[]> {
+    const calls = await this.db.getRepository(CallSessionEntity).find({ where: { status: Not('ended') }, relations: { participants: true } });
+    return calls.map((c) => ({ callId: c.id, ownerId: c.ownerId, status: c.status, participantIds: c.participants.map((p) => p.userId) }));
+  }
+
+  async endOrphan(callId: string, reason: 'failed' | 'missed'): Promise<boolean> {
+    return this.db.transaction(async (m) => {
+      const call = await m.getRepository(CallSessionEntity).findOne({ where: { id: callId }, lock: { mode: 'pessimistic_write' } });
+      if (!call || call.status === 'ended') return false;
+      const now = new Date();
+      const duration = call.answeredAt ? Math.max(0, Math.round((now.getTime() - call.answeredAt.getTime()) / 1000)) : 0;
+      await m.update(CallSessionEntity, { id: callId }, { status: 'ended', endReason: reason, endedAt: now, durationSeconds: duration, ownerId: null });
+      const open = await m.find(CallParticipantEntity, { where: { callId, state: Not('left') } });
+      await m.update(CallParticipantEntity, { callId, state: Not('left') }, { state: 'left', leftAt: now, leaveReason: 'call_ended' });
+      await this.appendEvents(m, callId, [
+        { at: now, subject: 'call', userId: null, from: call.status, to: 'ended', reason, actorId: null },
+        ...open.map((p) => ({ at: now, subject: 'participant' as const, userId: p.userId, from: p.state, to: 'left', reason: 'call_ended', actorId: null })),
+      ]);
+      return true;
+    });
+  }
+
+  async heartbeat(instanceId: string): Promise<void> {
+    const now = new Date();
+    await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(GatewayInstanceEntity)
+      .values({ id: instanceId, startedAt: now, lastSeenAt: now })
+      .orUpdate(['last_seen_at'], ['id'])
+      .execute();
+  }
+
+  async liveInstanceIds(seenWithinMs: number): Promise<string[]> {
+    const rows = await this.db.getRepository(GatewayInstanceEntity).find({ where: { lastSeenAt: MoreThan(new Date(Date.now() - seenWithinMs)) } });
+    return rows.map((r) => r.id);
+  }
+}
+
+function toEntry(c: CallSessionEntity, parts: CallParticipantEntity[]): CallHistoryEntry {
+  return {
+    callId: c.id,
+    conversationId: c.conversationId,
+    initiatorId: c.initiatorId,
+    media: c.media,
+    status: c.status,
+    reason: c.endReason,
+    startedAt: c.createdAt,
+    answeredAt: c.answeredAt,
+    endedAt: c.endedAt,
+    durationSeconds: c.durationSeconds,
+    participants: parts.map((p) => ({ userId: p.userId, joinedAt: p.joinedAt, leftAt: p.leftAt, leaveReason: p.leaveReason })),
+  };
 }

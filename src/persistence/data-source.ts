@@ -1,10 +1,13 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { CallEventEntity } from './entities/call-event.entity';
 import { CallParticipantEntity } from './entities/call-participant.entity';
 import { CallSessionEntity } from './entities/call-session.entity';
+import { GatewayInstanceEntity } from './entities/gateway-instance.entity';
 import { CallLog1764400000000 } from './migrations/1764400000000-CallLog';
+import { EventLogOwnership1764500000000 } from './migrations/1764500000000-EventLogOwnership';
 
-export const ENTITIES = [CallSessionEntity, CallParticipantEntity];
-export const MIGRATIONS = [CallLog1764400000000];
+export const ENTITIES = [CallSessionEntity, CallParticipantEntity, CallEventEntity, GatewayInstanceEntity];
+export const MIGRATIONS = [CallLog1764400000000, EventLogOwnership1764500000000];
 
 /** Schema changes only through migrations; never `synchronize`. */
 export function dataSourceOptions(url: string): DataSourceOptions {

@@ -38,22 +38,28 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
 
   afterInit(server: Server): void {
     this.channel.attach(server);
+    // Authenticate, then register the device before the client sees `connect`, so a call
+    // placed the moment someone connects already finds them online.
     server.use((socket, next) => {
-      verifyToken(this.jwt, socket.handshake.auth?.token).then(
-        (user) => {
-          socket.data.user = user;
-          next();
-        },
-        () => next(new Error(UNAUTHORIZED_MESSAGE)),
-      );
+      verifyToken(this.jwt, socket.handshake.auth?.token)
+        .then(
+          async (user) => {
+            socket.data.user = user;
+            await socket.join(userRoom(user.userId));
+            await this.presence.deviceConnected(user.userId, socket.id);
+            next();
+          },
+          () => next(new Error(UNAUTHORIZED_MESSAGE)),
+        )
+        .catch((err: Error) => {
+          this.logger.error({ err: err.message }, 'connection setup failed');
+          next(new Error('INTERNAL'));
+        });
     });
   }
 
-  async handleConnection(socket: AuthedSocket): Promise<void> {
-    const { userId } = socket.data.user;
-    await socket.join(userRoom(userId));
-    await this.presence.deviceConnected(userId, socket.id).catch((err: Error) => this.logger.error({ userId, err: err.message }, 'presence update failed'));
-    this.logger.debug({ userId }, 'socket connected');
+  handleConnection(socket: AuthedSocket): void {
+    this.logger.debug({ userId: socket.data.user.userId }, 'socket connected');
   }
 
   async handleDisconnect(socket: AuthedSocket): Promise<void> {

@@ -35,6 +35,10 @@ export class CallSessionEntity {
   @Column({ name: 'duration_seconds', type: 'integer', nullable: true })
   durationSeconds!: number | null;
 
+  /** The gateway instance hosting the call while it is live. */
+  @Column({ name: 'owner_id', type: 'uuid', nullable: true })
+  ownerId!: string | null;
+
   @OneToMany(() => CallParticipantEntity, (p) => p.call)
   participants!: CallParticipantEntity[];
 }

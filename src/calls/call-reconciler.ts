@@ -1,0 +1,114 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MEDIA_PORT, type MediaPort } from '../media/media.port';
+import { PresenceService } from '../presence/presence.service';
+import { CallService } from './call.service';
+import { CALL_LOG_STORE, type CallLogStore } from './ports';
+
+export interface ReconcileReport {
+  dbCallsEnded: number;
+  staleCallsEnded: number;
+  locksReleased: number;
+  roomsClosed: number;
+}
+
+/**
+ * Compares the database, the busy locks and the live media rooms, and closes whatever is
+ * orphaned in any of them. Runs at startup and every RECONCILE_INTERVAL_SECONDS.
+ */
+@Injectable()
+export class CallReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Reconciler');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<ReconcileReport>;
+  readonly totals: ReconcileReport = { dbCallsEnded: 0, staleCallsEnded: 0, locksReleased: 0, roomsClosed: 0 };
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly calls: CallService,
+    private readonly presence: PresenceService,
+    @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
+    @Inject(MEDIA_PORT) private readonly media: MediaPort,
+  ) {}
+
+  private get intervalMs(): number {
+    return this.config.RECONCILE_INTERVAL_SECONDS * 1000;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.run();
+    this.timer = setInterval(() => void this.run(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** One pass; concurrent callers share it. */
+  run(): Promise<ReconcileReport> {
+    this.running ??= this.pass()
+      .catch((err: Error) => {
+        this.logger.error({ err: err.message }, 'reconcile pass failed');
+        return { dbCallsEnded: 0, staleCallsEnded: 0, locksReleased: 0, roomsClosed: 0 };
+      })
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const me = this.config.instanceId;
+    const report: ReconcileReport = { dbCallsEnded: 0, staleCallsEnded: 0, locksReleased: 0, roomsClosed: 0 };
+    await this.log.heartbeat(me);
+
+    // 1. Live here but never answered past the ring timeout (the ring timer's safety net).
+    const ringLimit = Date.now() - this.config.RING_TIMEOUT_SECONDS * 1000;
+    for (const call of this.calls.liveCalls()) {
+      if (call.status !== 'active' && call.createdAt.getTime() < ringLimit) {
+        this.calls.endCall(call, 'missed');
+        report.staleCallsEnded++;
+      }
+    }
+    await this.calls.flush();
+
+    // 2. Open in the database, but no live gateway hosts it. Without Redis there is only one
+    // gateway process, so every other owner is a crashed or stopped predecessor.
+    const live = new Set(this.config.REDIS_URL ? await this.log.liveInstanceIds(2 * this.intervalMs + 5000) : []);
+    live.add(me);
+    const open = await this.log.openCalls();
+    const hostedElsewhere = new Set<string>();
+    for (const row of open) {
+      if (this.calls.isKnown(row.callId)) continue;
+      if (row.ownerId && row.ownerId !== me && live.has(row.ownerId)) {
+        hostedElsewhere.add(row.callId);
+        continue;
+      }
+      if (await this.log.endOrphan(row.callId, row.status === 'active' ? 'failed' : 'missed')) {
+        report.dbCallsEnded++;
+        this.logger.warn({ callId: row.callId, ownerId: row.ownerId }, 'orphaned call ended');
+      }
+    }
+
+    // 3. Busy locks held for a call nobody hosts.
+    for (const { userId, callId } of await this.presence.store.busyEntries()) {
+      if (this.calls.isKnown(callId) || hostedElsewhere.has(callId)) continue;
+      if (await this.presence.store.releaseBusy(userId, callId)) {
+        report.locksReleased++;
+        await this.presence.announce(userId);
+      }
+    }
+
+    // 4. Media rooms without a live call.
+    for (const callId of this.media.roomIds()) {
+      if (this.calls.get(callId)) continue;
+      this.media.closeRoom(callId);
+      report.roomsClosed++;
+    }
+
+    for (const k of Object.keys(report) as (keyof ReconcileReport)[]) this.totals[k] += report[k];
+    if (report.dbCallsEnded + report.staleCallsEnded + report.locksReleased + report.roomsClosed > 0) {
+      this.logger.warn({ ...report }, 'reconciler closed orphans');
+    }
+    return report;
+  }
+}
