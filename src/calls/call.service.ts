@@ -80,6 +80,9 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
       }
       // Calling back the person who is ringing you right now: that is the same call.
       if (me?.pending && calleeIds.length === 1 && calleeIds[0] === current.initiatorId) return { callId: current.id };
+      // Calling back, after a drop, the people you are still in a call with: that call (join it to take your seat back).
+      const others = current.others(actor.userId).filter((p) => p.present).map((p) => p.userId);
+      if (me?.present && current.status === 'active' && sameSet(others, calleeIds)) return { callId: current.id };
       throw new DomainError('ALREADY_IN_CALL', 'You are already in a call', { callId: current.id });
     }
 
@@ -139,8 +142,10 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
       this.media.removePeer(call.id, actor.userId);
       this.clearGrace(me);
       if (me.state === 'reconnecting') me.transition('joined');
-    } else if (!me.transition('joined')) {
+    } else if (!me.transition('joined', new Date(), null, actor.userId)) {
       throw invalidState(`cannot join from state ${me.state}`);
+    } else if (me.role === 'callee') {
+      this.channel.toUserExcept(actor.userId, actor.socketId, 'call:answered-elsewhere', { callId: call.id });
     }
     me.name = actor.name;
     me.socketId = actor.socketId;

@@ -5,6 +5,8 @@ import type { CallEvent } from './call-session';
 export interface ParticipantChannel {
   toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEvents[E]): void;
   toSocket<E extends ServerEventName>(socketId: string, event: E, payload: ServerEvents[E]): void;
+  /** To every device of a user except one (e.g. the device that answered). */
+  toUserExcept<E extends ServerEventName>(userId: string, socketId: string, event: E, payload: ServerEvents[E]): void;
   /** To every connected client (presence changes). */
   broadcast<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void;
 }

@@ -123,6 +123,7 @@ export const S2C = {
   producerClosed: 'media:producer-closed',
   consumerClosed: 'media:consumer-closed',
   presenceChanged: 'presence:changed',
+  answeredElsewhere: 'call:answered-elsewhere',
 } as const;
 
 export interface ServerEvents {
@@ -139,6 +140,8 @@ export interface ServerEvents {
   'media:producer-closed': { callId: string; producerId: string };
   'media:consumer-closed': { callId: string; consumerId: string };
   'presence:changed': { userId: string; status: PresenceStatus };
+  /** To a callee's other devices once one of them answered: stop ringing there. */
+  'call:answered-elsewhere': { callId: string };
 }
 export type ServerEventName = keyof ServerEvents;
 

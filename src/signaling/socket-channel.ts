@@ -27,6 +27,10 @@ export class SocketChannel implements ParticipantChannel {
     this.io().to(socketId).emit(event, payload);
   }
 
+  toUserExcept<E extends ServerEventName>(userId: string, socketId: string, event: E, payload: ServerEvents[E]): void {
+    this.io().to(userRoom(userId)).except(socketId).emit(event, payload);
+  }
+
   broadcast<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void {
     this.io().emit(event, payload);
   }

@@ -114,8 +114,10 @@ describe('1:1 calls', () => {
     const aJoin = await ok<{ routerRtpCapabilities: { codecs: unknown[] }; participants: unknown[] }>(a.s, 'call:join', { callId });
     expect(aJoin.routerRtpCapabilities.codecs.length).toBeGreaterThan(0);
     const joinedNotice = nextEvent<{ userId: string }>(a.s, 'call:participant-joined');
+    const stopRingingPhone = nextEvent<{ callId: string }>(bPhone, 'call:answered-elsewhere');
     const bJoin = await ok<{ participants: { userId: string; state: string }[]; producers: unknown[] }>(b.s, 'call:join', { callId });
     expect((await joinedNotice).userId).toBe(b.id);
+    expect(await stopRingingPhone).toEqual({ callId });
     expect(bJoin.participants.map((p) => p.state).sort()).toEqual(['joined', 'joined']);
 
     // Media signaling: alice produces, bob is told and consumes (paused, then resumed).
