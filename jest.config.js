@@ -1,11 +1,17 @@
 // Three tiers (see README "Tests"): unit specs beside the code, medium tests on real
 // PostgreSQL/Redis/mediasoup, e2e with real socket.io clients and real Chromium.
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
-const common = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': tsJest },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
+};
+const slow = { ...common, setupFilesAfterEnv: ['<rootDir>/test/support/long-timeout.ts'] };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'], setupFiles: ['<rootDir>/test/support/quiet-logs.ts'] },
-    { ...common, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.test.ts'], setupFiles: ['<rootDir>/test/support/quiet-logs.ts'], testTimeout: 60000 },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], setupFiles: ['<rootDir>/test/support/quiet-logs.ts'], testTimeout: 120000 },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...slow, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.test.ts'] },
+    { ...slow, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };
