@@ -48,7 +48,7 @@ function setup(online: string[] = ['a', 'b', 'c']) {
 
 afterEach(() => {
   // Ends whatever a test left ringing, so no timer outlives it.
-  for (const s of services.splice(0)) void s.onApplicationShutdown();
+  for (const s of services.splice(0)) void s.beforeApplicationShutdown();
   jest.useRealTimers();
 });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
 import { MEDIA_PORT, type MediaPort, type RoomSink } from '../media/media.port';
@@ -26,7 +26,7 @@ export interface Actor extends Identity {
  * participant exit through `leaveParticipant`: the only places that release a user.
  */
 @Injectable()
-export class CallService implements OnModuleInit, OnApplicationShutdown {
+export class CallService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Calls');
   private readonly calls = new Map<string, CallSession>();
   /** userId -> callId of the one call the user is in (ringing, joined or reconnecting). */
@@ -445,7 +445,8 @@ export class CallService implements OnModuleInit, OnApplicationShutdown {
     this.persistQueue.set(call.id, next);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before sockets and stores close: every call ends (media dies with the process), once, told to everyone. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.lockRefresher) clearInterval(this.lockRefresher);
     for (const call of [...this.calls.values()]) this.endCall(call, 'failed');
     await this.flush();

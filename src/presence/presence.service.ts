@@ -1,14 +1,15 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { PARTICIPANT_CHANNEL, type ParticipantChannel } from '../calls/ports';
 import { PRESENCE_STORE, statusOf, type PresenceStatus, type PresenceStore } from './presence.store';
 
 /** Who is online, busy or offline, across all of a user's devices and every gateway process. */
 @Injectable()
-export class PresenceService implements OnModuleInit, OnApplicationShutdown {
+export class PresenceService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Presence');
   private readonly localDevices = new Map<string, string>(); // deviceId -> userId (this process)
   private heartbeat?: NodeJS.Timeout;
+  private closing = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -23,6 +24,11 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     this.heartbeat = setInterval(() => void this.touchAll(), this.ttlMs / 3);
     this.heartbeat.unref();
+  }
+
+  /** Shutting down: sockets are about to close; nobody needs their presence broadcast any more. */
+  beforeApplicationShutdown(): void {
+    this.closing = true;
   }
 
   onApplicationShutdown(): void {
@@ -53,6 +59,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
 
   /** Tells every connected client a user's current status. */
   async announce(userId: string): Promise<void> {
+    if (this.closing) return;
     try {
       this.channel.broadcast('presence:changed', { userId, status: await this.status(userId) });
     } catch (err) {

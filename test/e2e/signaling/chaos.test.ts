@@ -1,0 +1,175 @@
+/**
+ * Chaos: hundreds of random call cycles across several users, with random drops, concurrent
+ * ends, duplicate initiates and cancels, against the real gateway, Redis and PostgreSQL.
+ * Bounded in count and time. Afterwards nothing may be left: no busy key, no media object,
+ * no call that is not ended, one end per call, at most one call:ended per party.
+ */
+import { Client } from 'pg';
+import type { Socket } from 'socket.io-client';
+import { CallService } from '../../../src/calls/call.service';
+import { MediaService } from '../../../src/media/media.service';
+import { PresenceService } from '../../../src/presence/presence.service';
+import { connectUser, devToken, request, startTestApp, TEST_DATABASE_URL, type AckResult, type TestApp } from '../../support/app';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CYCLES = Number(process.env.CHAOS_CYCLES ?? 300);
+const LANES = 4;
+const SEED = Number(process.env.CHAOS_SEED ?? 20261129);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function prng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+describe('chaos', () => {
+  let t: TestApp;
+  let db: Client;
+
+  beforeAll(async () => {
+    t = await startTestApp({ REDIS_URL, REDIS_PREFIX: `hearth-chaos-${process.pid}:`, RING_TIMEOUT_SECONDS: '2', RECONNECT_GRACE_SECONDS: '1' });
+    db = new Client({ connectionString: TEST_DATABASE_URL });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  it(`survives ${CYCLES} random call cycles with nothing left behind`, async () => {
+    const rand = prng(SEED);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+    const users = Array.from({ length: 8 }, (_, i) => `chaos${i}-${process.pid}`);
+    const socketOf = new Map<string, Socket>();
+    const endedSeen = new Map<string, number>(); // `${callId}|${userId}` -> call:ended count
+    const dropped = new Set<string>(); // `${callId}|${userId}` for users who lost their socket mid-call
+    const callIds = new Set<string>();
+    const outcomes = new Map<string, number>();
+    const unexpected: string[] = [];
+
+    const attach = (userId: string, s: Socket) => {
+      s.on('call:ended', (p: { callId: string }) => {
+        const k = `${p.callId}|${userId}`;
+        endedSeen.set(k, (endedSeen.get(k) ?? 0) + 1);
+      });
+      socketOf.set(userId, s);
+    };
+    for (const u of users) attach(u, await connectUser(t.url, u));
+
+    const note = (what: string, res: AckResult) => {
+      const key = res.ok ? `${what}:ok` : `${what}:${res.error.code}`;
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      if (!res.ok && res.error.code === 'INTERNAL') unexpected.push(`${what} -> INTERNAL ${res.error.message}`);
+    };
+    const send = async (userId: string, event: string, payload: unknown) => {
+      const socket = socketOf.get(userId)!;
+      const res = await request(socket, event, payload).catch((err: Error) => {
+        // Another lane dropped this very socket mid-request: no ack is the right outcome.
+        if (!socket.connected) return { ok: false, error: { code: 'SOCKET_DROPPED', message: '' } } as AckResult;
+        unexpected.push(`${event}: no ack (${err.message})`);
+        return { ok: false, error: { code: 'NO_ACK', message: '' } } as AckResult;
+      });
+      note(event, res);
+      return res;
+    };
+    const drop = async (userId: string, callId: string) => {
+      dropped.add(`${callId}|${userId}`);
+      socketOf.get(userId)!.disconnect();
+      if (rand() < 0.7) {
+        attach(userId, await connectUser(t.url, userId));
+        if (rand() < 0.6) await send(userId, 'call:join', { callId });
+      } else {
+        await sleep(1300); // past the grace
+        attach(userId, await connectUser(t.url, userId));
+      }
+    };
+
+    const cycle = async () => {
+      const caller = pick(users);
+      const callee = pick(users.filter((u) => u !== caller));
+      const initiate = () => send(caller, 'call:initiate', { calleeIds: [callee], media: pick(['audio', 'video']) });
+      const results = rand() < 0.3 ? await Promise.all([initiate(), initiate()]) : [await initiate()];
+      const okIds = [...new Set(results.flatMap((r) => (r.ok ? [(r.data as { callId: string }).callId] : [])))];
+      if (okIds.length > 1) unexpected.push(`duplicate initiate gave ${okIds.length} calls`);
+      const callId = okIds[0];
+      if (!callId) return;
+      callIds.add(callId);
+      const r = rand();
+      if (r < 0.12) return void (await send(caller, 'call:cancel', { callId }));
+      if (r < 0.22) return void (await send(callee, 'call:decline', { callId }));
+      if (r < 0.27) return; // nobody answers: ring timeout
+      await send(caller, 'call:join', { callId });
+      await send(callee, 'call:join', { callId });
+      await sleep(rand() * 60);
+      const e = rand();
+      if (e < 0.25) await Promise.all([send(caller, 'call:end', { callId }), send(callee, 'call:end', { callId })]);
+      else if (e < 0.4) await send(pick([caller, callee]), 'call:leave', { callId });
+      else if (e < 0.55) {
+        // A drop, maybe followed by a rejoin: a rejoined call legitimately goes on, so hang up after.
+        await drop(pick([caller, callee]), callId);
+        await send(pick([caller, callee]), 'call:end', { callId });
+      }
+      else if (e < 0.65) {
+        const token = await devToken(t.url, caller);
+        const res = await fetch(`${t.url}/api/calls/${callId}/end`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        outcomes.set(`http-end:${res.status}`, (outcomes.get(`http-end:${res.status}`) ?? 0) + 1);
+        if (res.status >= 500) unexpected.push(`HTTP end -> ${res.status}`);
+      } else if (e < 0.75) await Promise.all([send(callee, 'call:end', { callId }), drop(caller, callId)]);
+      else await send(pick([caller, callee]), 'call:end', { callId });
+    };
+
+    const started = Date.now();
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: LANES }, async () => {
+        while (done < CYCLES && Date.now() - started < 240_000) {
+          done++;
+          await cycle();
+        }
+      }),
+    );
+
+    // Let ring timeouts and reconnect graces run out, then the reconciler pass.
+    const calls = t.app.get(CallService);
+    for (let i = 0; i < 100 && calls.liveCallIds().length > 0; i++) await sleep(100);
+    await sleep(200);
+    await calls.flush();
+
+    const ids = [...callIds];
+    const rows = (await db.query('SELECT id, status, end_reason FROM call_sessions WHERE id = ANY($1::uuid[])', [ids])).rows as { id: string; status: string; end_reason: string | null }[];
+    const ends = (await db.query(`SELECT call_id, count(*)::int AS n FROM call_events WHERE call_id = ANY($1::uuid[]) AND subject = 'call' AND to_state = 'ended' GROUP BY call_id`, [ids])).rows as { call_id: string; n: number }[];
+    const parts = (await db.query('SELECT call_id, user_id FROM call_participants WHERE call_id = ANY($1::uuid[])', [ids])).rows as { call_id: string; user_id: string }[];
+    const reasons = new Map<string, number>();
+    for (const r of rows) reasons.set(r.end_reason ?? 'null', (reasons.get(r.end_reason ?? 'null') ?? 0) + 1);
+    const badParty = parts.filter((p) => {
+      const k = `${p.call_id}|${p.user_id}`;
+      const n = endedSeen.get(k) ?? 0;
+      return dropped.has(k) ? n > 1 : n !== 1;
+    });
+
+    console.log(
+      `chaos seed=${SEED}: ${done} cycles, ${ids.length} calls in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
+        `  end reasons: ${JSON.stringify(Object.fromEntries(reasons))}\n` +
+        `  outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`,
+    );
+
+    expect(unexpected).toEqual([]);
+    // A leftover call is shown with its whole state, so a failure says what went wrong.
+    const leftovers = calls.liveCalls().map((c) => ({
+      callId: c.id,
+      status: c.status,
+      participants: [...c.participants.values()].map((p) => `${p.role}:${p.state}:${p.socketId ? 'seat' : 'noseat'}:${p.graceTimer ? 'grace' : 'nograce'}`),
+    }));
+    expect(leftovers).toEqual([]);
+    expect(await t.app.get(PresenceService).store.busyEntries()).toEqual([]);
+    expect(t.app.get(MediaService).roomIds()).toEqual([]);
+    expect(await t.app.get(MediaService).liveObjects()).toEqual({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+    expect(rows).toHaveLength(ids.length);
+    expect(rows.filter((r) => r.status !== 'ended' || !r.end_reason)).toEqual([]);
+    expect(ends.filter((e) => e.n !== 1)).toEqual([]);
+    expect(ends).toHaveLength(ids.length);
+    expect(badParty).toEqual([]);
+    for (const s of socketOf.values()) s.disconnect();
+  });
+});
