@@ -37,6 +37,9 @@ export class CallParticipant {
   leaveReason: LeaveReason | null = null;
   /** The device (socket) that holds the seat once joined. */
   socketId: string | null = null;
+  /** Whether mic / camera are being sent (unpaused producers), kept for the record. */
+  audioEnabled = false;
+  videoEnabled = false;
   graceTimer: NodeJS.Timeout | null = null;
   /** Set by the call this participant belongs to: every transition lands in its event log. */
   record: (e: CallEvent) => void = () => undefined;
@@ -141,6 +144,8 @@ export class CallSession {
         joinedAt: p.joinedAt,
         leftAt: p.leftAt,
         leaveReason: p.leaveReason,
+        audioEnabled: p.audioEnabled,
+        videoEnabled: p.videoEnabled,
       })),
     };
   }

@@ -165,6 +165,8 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     this.persist(call);
     return {
       callId: call.id,
+      initiatorId: call.initiatorId,
+      media: call.media,
       routerRtpCapabilities: rtpCapabilities,
       iceServers: this.config.ICE_SERVERS,
       participants: [...call.participants.values()].map((p) => ({ userId: p.userId, name: p.name, state: p.state })),
@@ -257,6 +259,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
         source: info.source,
       }),
     );
+    this.syncMediaState(call, actor.userId);
     return { producerId: info.producerId };
   }
 
@@ -276,11 +279,26 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     this.toPresentOthers(call, actor.userId, (p) =>
       this.channel.toUser(p.userId, 'call:media-toggled', { callId: call.id, userId: actor.userId, source: info.source, enabled: !paused }),
     );
+    this.syncMediaState(call, actor.userId);
   }
 
   closeProducer(actor: Actor, producerId: string): void {
     const call = this.seatedCall(actor);
     this.media.closeProducer(call.id, actor.userId, producerId);
+    this.syncMediaState(call, actor.userId);
+  }
+
+  /** Records whether the user's mic and camera are sending, as the media layer sees it. */
+  private syncMediaState(call: CallSession, userId: string): void {
+    const p = call.participants.get(userId);
+    if (!p) return;
+    const mine = this.media.producers(call.id).filter((x) => x.userId === userId && !x.paused);
+    const audio = mine.some((x) => x.kind === 'audio');
+    const video = mine.some((x) => x.kind === 'video');
+    if (p.audioEnabled === audio && p.videoEnabled === video) return;
+    p.audioEnabled = audio;
+    p.videoEnabled = video;
+    this.persist(call);
   }
 
   recordClientStats(actor: Actor, callId: string): void {
@@ -351,6 +369,8 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     this.clearGrace(p);
     if (this.userCall.get(p.userId) === call.id) this.userCall.delete(p.userId);
     this.trackLockOp(this.presence.store.releaseBusy(p.userId, call.id).then(() => this.presence.announce(p.userId)));
+    p.audioEnabled = false;
+    p.videoEnabled = false;
     this.media.removePeer(call.id, p.userId);
     if (wasPresent && call.status !== 'ended') {
       this.toPresentOthers(call, p.userId, (o) =>
@@ -399,6 +419,17 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
       consumerClosed: (userId, consumerId) => {
         const p = call.participants.get(userId);
         if (p?.socketId) this.channel.toSocket(p.socketId, 'media:consumer-closed', { callId: call.id, consumerId });
+      },
+      rehomed: (routerRtpCapabilities) => {
+        this.logger.warn({ callId: call.id }, 'media moved to another worker; participants reconnect');
+        for (const p of call.participants.values()) {
+          if (p.state === 'joined' && p.socketId) {
+            this.channel.toSocket(p.socketId, 'media:reconnect', { callId: call.id, reason: 'worker_died', routerRtpCapabilities });
+          }
+          p.audioEnabled = false;
+          p.videoEnabled = false;
+        }
+        this.persist(call);
       },
       failed: (reason) => {
         this.logger.error({ callId: call.id, reason }, 'media room failed');

@@ -19,6 +19,8 @@ export interface CallParticipantRecord {
   joinedAt: Date | null;
   leftAt: Date | null;
   leaveReason: string | null;
+  audioEnabled: boolean;
+  videoEnabled: boolean;
 }
 
 export interface CallRecord {
@@ -48,7 +50,7 @@ export interface CallHistoryEntry {
   answeredAt: Date | null;
   endedAt: Date | null;
   durationSeconds: number | null;
-  participants: { userId: string; joinedAt: Date | null; leftAt: Date | null; leaveReason: string | null }[];
+  participants: { userId: string; joinedAt: Date | null; leftAt: Date | null; leaveReason: string | null; audioEnabled: boolean; videoEnabled: boolean }[];
 }
 
 export interface CallEventEntry {

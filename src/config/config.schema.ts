@@ -46,6 +46,7 @@ export const envSchema = z
     RTC_MIN_PORT: int(40000, 1024, 65535),
     RTC_MAX_PORT: int(49999, 1024, 65535),
     WORKER_RESPAWN_DELAY_MS: int(1000, 0),
+    REHOME_TIMEOUT_SECONDS: int(15, 1),
     ICE_SERVERS: z
       .string()
       .default('[]')

@@ -4,7 +4,9 @@ import type { ConsumeAck, ConsumeInput, DtlsInput, ProduceInput, ProducerInfo, R
 export interface RoomSink {
   producerClosed(producerId: string, ownerId: string): void;
   consumerClosed(userId: string, consumerId: string): void;
-  /** The room's router is gone (e.g. its worker died). */
+  /** The room moved to a new router (its worker died): every participant must re-create transports. */
+  rehomed(rtpCapabilities: unknown): void;
+  /** The room is gone for good (no worker could take it). */
   failed(reason: string): void;
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { types as ms } from 'mediasoup';
@@ -10,9 +10,16 @@ import { MediaRoom } from './room';
 import { WorkerPool, type PooledWorker } from './worker-pool';
 import { resolveWorkerBin } from './worker-bin';
 
-const CODECS_FILE = path.resolve(__dirname, '..', '..', 'config', 'media-codecs.json');
+/** config/media-codecs.json of the nearest enclosing checkout (works from src/, dist/ and bench builds). */
+function codecsFile(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'config', 'media-codecs.json');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error('config/media-codecs.json not found');
+  }
+}
 
-export function loadMediaCodecs(file = CODECS_FILE): ms.RouterRtpCodecCapability[] {
+export function loadMediaCodecs(file = codecsFile()): ms.RouterRtpCodecCapability[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as { mediaCodecs: ms.RouterRtpCodecCapability[] }).mediaCodecs;
 }
 
@@ -23,6 +30,8 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
   readonly pool: WorkerPool;
   private readonly rooms = new Map<string, MediaRoom>();
   private readonly opening = new Map<string, Promise<MediaRoom>>();
+  /** Rooms whose worker died, waiting for a live worker to take them. */
+  private readonly homeless = new Map<MediaRoom, number>();
   private readonly mediaCodecs = loadMediaCodecs();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
@@ -37,7 +46,40 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
   }
 
   async onModuleInit(): Promise<void> {
+    this.pool.on('workeradded', () => void this.rehomeAll());
     await this.pool.start();
+  }
+
+  private onRouterLost(room: MediaRoom): void {
+    this.homeless.set(room, Date.now());
+    // Let the pool forget the dead worker before choosing a new home.
+    setImmediate(() => void this.rehomeAll());
+    setTimeout(() => {
+      if (this.homeless.delete(room)) room.fail('no media worker could take the call');
+    }, this.config.REHOME_TIMEOUT_SECONDS * 1000).unref();
+  }
+
+  private async rehomeAll(): Promise<void> {
+    for (const room of [...this.homeless.keys()]) {
+      if (room.isClosed) {
+        this.homeless.delete(room);
+        continue;
+      }
+      let host: PooledWorker;
+      try {
+        host = this.pool.pickLeastLoaded();
+      } catch {
+        return; // none alive yet: the respawned worker's 'workeradded' brings us back
+      }
+      this.homeless.delete(room);
+      try {
+        const router = await host.worker.createRouter({ mediaCodecs: this.mediaCodecs, appData: { callId: room.callId } });
+        room.rehome(host, router);
+      } catch (err) {
+        this.logger.error({ callId: room.callId, err: (err as Error).message }, 're-home failed; retrying');
+        this.homeless.set(room, Date.now());
+      }
+    }
   }
 
   onApplicationShutdown(): void {
@@ -78,6 +120,7 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
         announcedAddress: this.config.MEDIASOUP_ANNOUNCED_ADDRESS,
         portRange: { min: this.config.RTC_MIN_PORT, max: this.config.RTC_MAX_PORT },
       },
+      (lost) => this.onRouterLost(lost),
     );
     this.rooms.set(callId, room);
     this.logger.log({ callId, workerPid: host.pid }, 'media room opened');
@@ -89,6 +132,11 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
     const room = this.rooms.get(callId);
     if (!room || room.isClosed) throw new DomainError('INVALID_STATE', 'no media room for this call');
     return room;
+  }
+
+  /** All open rooms, for operators and the media layer's own tests. */
+  openRooms(): MediaRoom[] {
+    return [...this.rooms.values()];
   }
 
   hasRoom(callId: string): boolean {

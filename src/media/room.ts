@@ -24,32 +24,80 @@ export function mapMediaError(err: unknown): never {
   throw err;
 }
 
-/** One call's router and its peers. close() is idempotent and cascades to every peer. */
+/**
+ * One call's router and its peers. close() is idempotent and cascades to every peer.
+ * If the router dies under the room (its worker crashed), the room keeps its identity and is
+ * re-homed on another worker; participants then re-create their transports.
+ */
 export class MediaRoom {
   private readonly logger = new Logger('MediaRoom');
   private readonly peers = new Map<string, Peer>();
   private closed = false;
+  private homeless = false;
+  private _host!: PooledWorker;
+  private _router!: ms.Router;
 
   constructor(
     readonly callId: string,
-    readonly host: PooledWorker,
-    readonly router: ms.Router,
+    host: PooledWorker,
+    router: ms.Router,
     private readonly sink: RoomSink,
     private readonly settings: TransportSettings,
+    private readonly onRouterLost: (room: MediaRoom) => void = () => this.fail('media router closed'),
   ) {
-    host.load.routers++;
-    router.observer.once('close', () => {
-      host.load.routers--;
-      // The router can close under us (worker death): release everything and tell the domain.
-      if (!this.closed) {
-        this.closeInternal();
-        this.sink.failed('media router closed');
-      }
-    });
+    this.attach(host, router);
+  }
+
+  get host(): PooledWorker {
+    return this._host;
+  }
+
+  get router(): ms.Router {
+    return this._router;
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  get isHomeless(): boolean {
+    return this.homeless;
+  }
+
+  private attach(host: PooledWorker, router: ms.Router): void {
+    this._host = host;
+    this._router = router;
+    host.load.routers++;
+    router.observer.once('close', () => {
+      host.load.routers--;
+      if (this.closed || this._router !== router) return;
+      // Closed under us (worker death): the media objects went with it; find a new home.
+      this.homeless = true;
+      for (const peer of this.peers.values()) peer.close();
+      this.peers.clear();
+      this.logger.warn({ callId: this.callId, workerPid: host.pid }, 'media room lost its router');
+      this.onRouterLost(this);
+    });
+  }
+
+  /** Moves the room onto a new router; participants are told to re-create their transports. */
+  rehome(host: PooledWorker, router: ms.Router): void {
+    if (this.closed) {
+      router.close();
+      return;
+    }
+    this.attach(host, router);
+    this.homeless = false;
+    this.logger.warn({ callId: this.callId, workerPid: host.pid }, 'media room re-homed');
+    this.sink.rehomed(router.rtpCapabilities);
+  }
+
+  /** Gives up on the room (no worker could take it): the domain ends the call. */
+  fail(reason: string): void {
+    if (this.closed) return;
+    this.closeInternal();
+    if (!this._router.closed) this._router.close();
+    this.sink.failed(reason);
   }
 
   get rtpCapabilities(): ms.RtpCapabilities {
@@ -253,6 +301,7 @@ export class MediaRoom {
 
   private assertOpen(): void {
     if (this.closed) throw new DomainError('INVALID_STATE', 'media room is closed');
+    if (this.homeless) throw new DomainError('INVALID_STATE', 'media is moving to another worker; retry after media:reconnect');
   }
 
   close(): void {

@@ -83,7 +83,7 @@ export class TypeOrmCallLogStore implements CallLogStore {
       const duration = call.answeredAt ? Math.max(0, Math.round((now.getTime() - call.answeredAt.getTime()) / 1000)) : 0;
       await m.update(CallSessionEntity, { id: callId }, { status: 'ended', endReason: reason, endedAt: now, durationSeconds: duration, ownerId: null });
       const open = await m.find(CallParticipantEntity, { where: { callId, state: Not('left') } });
-      await m.update(CallParticipantEntity, { callId, state: Not('left') }, { state: 'left', leftAt: now, leaveReason: 'call_ended' });
+      await m.update(CallParticipantEntity, { callId, state: Not('left') }, { state: 'left', leftAt: now, leaveReason: 'call_ended', audioEnabled: false, videoEnabled: false });
       await this.appendEvents(m, callId, [
         { at: now, subject: 'call', userId: null, from: call.status, to: 'ended', reason, actorId: null },
         ...open.map((p) => ({ at: now, subject: 'participant' as const, userId: p.userId, from: p.state, to: 'left', reason: 'call_ended', actorId: null })),
@@ -121,6 +121,13 @@ function toEntry(c: CallSessionEntity, parts: CallParticipantEntity[]): CallHist
     answeredAt: c.answeredAt,
     endedAt: c.endedAt,
     durationSeconds: c.durationSeconds,
-    participants: parts.map((p) => ({ userId: p.userId, joinedAt: p.joinedAt, leftAt: p.leftAt, leaveReason: p.leaveReason })),
+    participants: parts.map((p) => ({
+      userId: p.userId,
+      joinedAt: p.joinedAt,
+      leftAt: p.leftAt,
+      leaveReason: p.leaveReason,
+      audioEnabled: p.audioEnabled,
+      videoEnabled: p.videoEnabled,
+    })),
   };
 }

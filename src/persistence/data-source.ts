@@ -5,9 +5,10 @@ import { CallSessionEntity } from './entities/call-session.entity';
 import { GatewayInstanceEntity } from './entities/gateway-instance.entity';
 import { CallLog1764400000000 } from './migrations/1764400000000-CallLog';
 import { EventLogOwnership1764500000000 } from './migrations/1764500000000-EventLogOwnership';
+import { ParticipantMediaState1764600000000 } from './migrations/1764600000000-ParticipantMediaState';
 
 export const ENTITIES = [CallSessionEntity, CallParticipantEntity, CallEventEntity, GatewayInstanceEntity];
-export const MIGRATIONS = [CallLog1764400000000, EventLogOwnership1764500000000];
+export const MIGRATIONS = [CallLog1764400000000, EventLogOwnership1764500000000, ParticipantMediaState1764600000000];
 
 /** Schema changes only through migrations; never `synchronize`. */
 export function dataSourceOptions(url: string): DataSourceOptions {

@@ -2,7 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { z } from 'zod';
 import type { Identity } from '../calls/ports';
 import { DomainError } from '../common/domain-error';
-import { userIdSchema } from './catalogue';
+import { userIdSchema } from './payload-schemas';
 
 const claims = z.object({
   sub: userIdSchema,

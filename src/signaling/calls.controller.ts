@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CallHistoryService } from '../calls/call-history.service';
 import { CallService } from '../calls/call.service';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { schemas, userIdSchema } from './catalogue';
+import { schemas, userIdSchema } from './payload-schemas';
 import { JwtAuthGuard, type AuthedRequest } from './jwt-auth.guard';
 
 const historyQuery = z.object({

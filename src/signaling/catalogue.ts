@@ -1,48 +1,15 @@
 /**
- * The one event catalogue: every socket event name, its validated payload schema and its
- * ack/emit types. The sample client imports this module too (types and names), so the wire
- * contract lives in exactly one place. See PROTOCOL.md / README "Wire protocol".
+ * The one event catalogue: every socket event name and its payload, ack and emit types. The sample client imports this module too (types and names), so the wire
+ * contract lives in exactly one place (payload schemas: payload-schemas.ts). See README "Wire protocol".
  */
-import { z } from 'zod';
 
 // ---------- shared primitives ----------
-const id = z.string().regex(/^[0-9a-fA-F-]{36}$/, 'must be an id');
-export const userIdSchema = z.string().trim().min(1).max(128);
-export const mediaKind = z.enum(['audio', 'video']);
-export const mediaSource = z.enum(['mic', 'camera', 'screen']);
 export const CALL_STATUSES = ['initiated', 'ringing', 'active', 'ended'] as const;
 export const END_REASONS = ['completed', 'cancelled', 'declined', 'missed', 'connection_lost', 'force_ended', 'time_limit', 'failed'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 export type EndReason = (typeof END_REASONS)[number];
 export type { MediaKind, MediaSource, ProducerInfo, TransportAck, ConsumeAck } from '../media/media.types';
 import type { MediaKind, MediaSource, ProducerInfo } from '../media/media.types';
-
-// DTLS parameters reach the worker: validate them fully (a malformed one once killed workers).
-const dtlsParameters = z.object({
-  role: z.enum(['auto', 'client', 'server']).optional(),
-  fingerprints: z
-    .array(
-      z.object({
-        algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']),
-        value: z.string().regex(/^([0-9A-Fa-f]{2}:)*[0-9A-Fa-f]{2}$/, 'must be a hex fingerprint'),
-      }),
-    )
-    .min(1)
-    .max(8),
-});
-// RTP parameters/capabilities are checked for shape here and fully by mediasoup's own validator.
-const codec = z.looseObject({ mimeType: z.string().min(3).max(64), clockRate: z.number().int().positive() });
-const rtpParameters = z.looseObject({
-  codecs: z.array(codec.extend({ payloadType: z.number().int().min(0).max(127) })).min(1).max(32),
-  encodings: z.array(z.looseObject({})).max(8).optional(),
-  headerExtensions: z.array(z.looseObject({})).max(32).optional(),
-  rtcp: z.looseObject({}).optional(),
-  mid: z.string().max(32).optional(),
-});
-const rtpCapabilities = z.looseObject({
-  codecs: z.array(codec).max(64).optional(),
-  headerExtensions: z.array(z.looseObject({})).max(64).optional(),
-});
 
 // ---------- client -> server ----------
 export const C2S = {
@@ -65,33 +32,17 @@ export const C2S = {
   presenceList: 'presence:list',
 } as const;
 
-export const schemas = {
-  callInitiate: z.object({
-    calleeIds: z.array(userIdSchema).min(1).max(49),
-    media: mediaKind,
-    conversationId: z.string().trim().min(1).max(128).optional(),
-  }),
-  callRef: z.object({ callId: id }),
-  createTransport: z.object({ callId: id, direction: z.enum(['send', 'recv']) }),
-  connectTransport: z.object({ transportId: id, dtlsParameters }),
-  produce: z.object({ transportId: id, kind: mediaKind, rtpParameters, source: mediaSource }),
-  consume: z.object({ transportId: id, producerId: id, rtpCapabilities }),
-  consumerRef: z.object({ consumerId: id }),
-  producerRef: z.object({ producerId: id }),
-  transportRef: z.object({ transportId: id }),
-  statsReport: z.object({ callId: id, samples: z.array(z.looseObject({})).max(100) }),
-  presenceList: z.object({}).optional(),
-};
-
-export type CallInitiateRequest = z.infer<typeof schemas.callInitiate>;
-export type CallRef = z.infer<typeof schemas.callRef>;
-export type CreateTransportRequest = z.infer<typeof schemas.createTransport>;
-export type ConnectTransportRequest = z.infer<typeof schemas.connectTransport>;
-export type ProduceRequest = z.infer<typeof schemas.produce>;
-export type ConsumeRequest = z.infer<typeof schemas.consume>;
-export type DtlsParametersInput = z.infer<typeof dtlsParameters>;
-export type RtpParametersInput = z.infer<typeof rtpParameters>;
-export type RtpCapabilitiesInput = z.infer<typeof rtpCapabilities>;
+export type {
+  CallInitiateRequest,
+  CallRef,
+  CreateTransportRequest,
+  ConnectTransportRequest,
+  ProduceRequest,
+  ConsumeRequest,
+  DtlsParametersInput,
+  RtpParametersInput,
+  RtpCapabilitiesInput,
+} from './payload-schemas';
 
 // ---------- ack data ----------
 export type PresenceStatus = 'online' | 'busy' | 'offline';
@@ -102,6 +53,9 @@ export interface IceServer { urls: string | string[]; username?: string; credent
 export interface CallInitiateAck { callId: string }
 export interface CallJoinAck {
   callId: string;
+  /** Extensions: who started the call (the host of a group) and its media. */
+  initiatorId: string;
+  media: MediaKind;
   routerRtpCapabilities: unknown;
   iceServers: IceServer[];
   participants: ParticipantInfo[];
@@ -124,6 +78,7 @@ export const S2C = {
   consumerClosed: 'media:consumer-closed',
   presenceChanged: 'presence:changed',
   answeredElsewhere: 'call:answered-elsewhere',
+  mediaReconnect: 'media:reconnect',
 } as const;
 
 export interface ServerEvents {
@@ -142,6 +97,8 @@ export interface ServerEvents {
   'presence:changed': { userId: string; status: PresenceStatus };
   /** To a callee's other devices once one of them answered: stop ringing there. */
   'call:answered-elsewhere': { callId: string };
+  /** The call's media moved to another worker (its worker died): close both transports, keep local tracks, create new transports, produce again, consume again. The call goes on. */
+  'media:reconnect': { callId: string; reason: 'worker_died'; routerRtpCapabilities: unknown };
 }
 export type ServerEventName = keyof ServerEvents;
 

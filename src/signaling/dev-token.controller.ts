@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { userIdSchema } from './catalogue';
+import { userIdSchema } from './payload-schemas';
 
 const devTokenBody = z.object({
   userId: userIdSchema,

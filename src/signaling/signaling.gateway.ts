@@ -16,7 +16,8 @@ import { WsAckInterceptor } from '../common/ws-ack.interceptor';
 import { PresenceService } from '../presence/presence.service';
 import { ZodValidationPipe as V } from '../common/zod-validation.pipe';
 import { verifyToken } from './auth';
-import { C2S, schemas, UNAUTHORIZED_MESSAGE } from './catalogue';
+import { C2S, UNAUTHORIZED_MESSAGE } from './catalogue';
+import { schemas } from './payload-schemas';
 import type * as T from './catalogue';
 import { SocketChannel, userRoom } from './socket-channel';
 

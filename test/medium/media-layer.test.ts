@@ -10,10 +10,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 function recordingSink() {
-  const events = { producerClosed: [] as string[], consumerClosed: [] as string[], failed: [] as string[] };
+  const events = { producerClosed: [] as string[], consumerClosed: [] as string[], failed: [] as string[], rehomed: 0 };
   const sink: RoomSink = {
     producerClosed: (producerId) => events.producerClosed.push(producerId),
     consumerClosed: (_userId, consumerId) => events.consumerClosed.push(consumerId),
+    rehomed: () => void events.rehomed++,
     failed: (reason) => events.failed.push(reason),
   };
   return { sink, events };
@@ -147,7 +148,7 @@ describe('media layer on real mediasoup workers', () => {
     for (const w of media.pool.list()) expect(w.worker.died).toBe(false);
   });
 
-  it('respawns a killed worker and fails only the rooms that lived on it', async () => {
+  it('respawns a killed worker and re-homes the rooms that lived on it, leaving the others alone', async () => {
     const a = recordingSink();
     const b = recordingSink();
     await media.openRoom(id(40), a.sink);
@@ -155,19 +156,36 @@ describe('media layer on real mediasoup workers', () => {
     const victim = media.room(id(40)).host;
     const survivorRoom = media.room(id(41));
     expect(survivorRoom.host.pid).not.toBe(victim.pid);
-    const before = media.pool.list().map((w) => w.pid);
+    await media.room(id(40)).createWebRtcTransport('alice', 'send');
 
     process.kill(victim.pid, 'SIGKILL');
-    await waitFor(() => a.events.failed.length === 1);
-    expect(media.hasRoom(id(40))).toBe(false);
-    await waitFor(() => media.pool.size === 2);
-    const after = media.pool.list().map((w) => w.pid);
-    expect(after).not.toContain(victim.pid);
-    expect(after.filter((p) => before.includes(p))).toHaveLength(1);
-    expect(b.events.failed).toEqual([]);
+    await waitFor(() => a.events.rehomed === 1);
+    const moved = media.room(id(40));
+    expect(moved.host.pid).not.toBe(victim.pid);
+    expect(moved.router.closed).toBe(false);
+    expect(moved.counts()).toEqual({ peers: 0, transports: 0, producers: 0, consumers: 0 });
+    expect(a.events.failed).toEqual([]);
+    expect(b.events.rehomed).toBe(0);
     expect(survivorRoom.isClosed).toBe(false);
-    // The replacement worker takes new rooms.
-    await media.openRoom(id(42), a.sink);
-    expect(media.room(id(42)).router.closed).toBe(false);
+    // The moved room works: new transports on its new router.
+    await moved.createWebRtcTransport('alice', 'send');
+    await waitFor(() => media.pool.size === 2);
+    expect(media.pool.list().map((w) => w.pid)).not.toContain(victim.pid);
+  });
+
+  it('re-homes onto the respawned worker when the only worker dies', async () => {
+    const solo = new MediaService(loadConfig({}, { MEDIASOUP_NUM_WORKERS: '1', WORKER_RESPAWN_DELAY_MS: '100', LOG_LEVEL: 'silent' }));
+    await solo.onModuleInit();
+    try {
+      const r = recordingSink();
+      await solo.openRoom(id(50), r.sink);
+      const victim = solo.room(id(50)).host.pid;
+      process.kill(victim, 'SIGKILL');
+      await waitFor(() => r.events.rehomed === 1);
+      expect(solo.room(id(50)).host.pid).not.toBe(victim);
+      expect(r.events.failed).toEqual([]);
+    } finally {
+      solo.onApplicationShutdown();
+    }
   });
 });

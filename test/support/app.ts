@@ -23,6 +23,9 @@ export async function ensureTestDatabase(url = TEST_DATABASE_URL): Promise<void>
   }
 }
 
+/** Shared by every in-process test server, so tokens from one are valid on another (like a real deployment). */
+const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+
 export interface TestApp {
   app: INestApplication;
   url: string;
@@ -35,7 +38,7 @@ export async function startTestApp(overrides: Partial<Record<keyof Env, string>>
   await ensureTestDatabase();
   const config = loadConfig(
     {},
-    { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: TEST_DATABASE_URL, MEDIASOUP_NUM_WORKERS: '2', ...overrides },
+    { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: TEST_DATABASE_URL, MEDIASOUP_NUM_WORKERS: '2', JWT_SECRET: TEST_JWT_SECRET, ...overrides },
   );
   const app = await createApp(config);
   const address = app.getHttpServer().address() as { port: number };

@@ -28,4 +28,10 @@ export class CallParticipantEntity {
 
   @Column({ name: 'leave_reason', type: 'varchar', length: 32, nullable: true })
   leaveReason!: string | null;
+
+  @Column({ name: 'audio_enabled', type: 'boolean', default: false })
+  audioEnabled!: boolean;
+
+  @Column({ name: 'video_enabled', type: 'boolean', default: false })
+  videoEnabled!: boolean;
 }

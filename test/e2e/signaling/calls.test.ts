@@ -135,6 +135,11 @@ describe('1:1 calls', () => {
     const toggled = nextEvent<{ userId: string; enabled: boolean; source: string }>(b.s, 'call:media-toggled');
     await ok(a.s, 'media:pause-producer', { producerId });
     expect(await toggled).toMatchObject({ callId, userId: a.id, source: 'mic', enabled: false });
+    const muted = (await callLog(callId)).participants.find((p: { user_id: string }) => p.user_id === a.id);
+    expect(muted).toMatchObject({ audio_enabled: false, video_enabled: false });
+    await ok(a.s, 'media:resume-producer', { producerId });
+    const live = (await callLog(callId)).participants.find((p: { user_id: string }) => p.user_id === a.id);
+    expect(live).toMatchObject({ audio_enabled: true, video_enabled: false });
 
     // Another device of bob cannot touch bob's media; a stranger cannot create transports.
     expect(await request(bPhone, 'media:resume-consumer', { consumerId: consumer.consumerId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

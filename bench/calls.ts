@@ -1,0 +1,94 @@
+/**
+ * npm run bench:calls — call lifecycle latency and throughput against the real gateway
+ * (real PostgreSQL, real mediasoup workers), with the in-process store and with Redis.
+ *   setup:   call:initiate sent -> call:incoming received by the callee
+ *   release: call:end sent -> both busy locks gone and the media room closed (server-side)
+ *   cycles:  initiate -> join -> join -> end, sustained, several lanes in parallel
+ * Loopback only; bounded in count and time.
+ */
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import type { Socket } from 'socket.io-client';
+import { CallService } from '../src/calls/call.service';
+import { MediaService } from '../src/media/media.service';
+import { PresenceService } from '../src/presence/presence.service';
+import { connectUser, nextEvent, ok, startTestApp } from '../test/support/app';
+import { printTable, summary } from './stats';
+
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
+const CYCLE_SECONDS = Number(process.env.BENCH_CYCLE_SECONDS ?? 10);
+const LANES = Number(process.env.BENCH_LANES ?? 4);
+
+Logger.overrideLogger(['error']);
+
+async function untilTrue(cond: () => boolean | Promise<boolean>): Promise<void> {
+  for (;;) {
+    if (await cond()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+async function run(label: string, env: Record<string, string>) {
+  const t = await startTestApp({ LOG_LEVEL: 'error', RING_TIMEOUT_SECONDS: '30', ...env });
+  const store = t.app.get(PresenceService).store;
+  const media = t.app.get(MediaService);
+  const calls = t.app.get(CallService);
+  const users: { id: string; s: Socket }[] = [];
+  for (let i = 0; i < LANES * 2; i++) {
+    const id = `bench-${label}-${process.pid}-${i}`;
+    users.push({ id, s: await connectUser(t.url, id) });
+  }
+
+  const setup: number[] = [];
+  const release: number[] = [];
+  const [a, b] = users;
+  for (let i = 0; i < SAMPLES; i++) {
+    const incoming = nextEvent<{ callId: string }>(b.s, 'call:incoming');
+    const t0 = performance.now();
+    a.s.emit('call:initiate', { calleeIds: [b.id], media: 'video' }, () => undefined);
+    const { callId } = await incoming;
+    setup.push(performance.now() - t0);
+    await ok(a.s, 'call:join', { callId });
+    await ok(b.s, 'call:join', { callId });
+    const t1 = performance.now();
+    a.s.emit('call:end', { callId }, () => undefined);
+    await untilTrue(async () => !media.hasRoom(callId) && (await store.busyHolder(a.id)) === null && (await store.busyHolder(b.id)) === null);
+    release.push(performance.now() - t1);
+  }
+
+  let cycles = 0;
+  const deadline = Date.now() + CYCLE_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: LANES }, async (_, lane) => {
+      const caller = users[lane * 2];
+      const callee = users[lane * 2 + 1];
+      while (Date.now() < deadline) {
+        const { callId } = await ok<{ callId: string }>(caller.s, 'call:initiate', { calleeIds: [callee.id], media: 'audio' });
+        await ok(caller.s, 'call:join', { callId });
+        await ok(callee.s, 'call:join', { callId });
+        await ok(caller.s, 'call:end', { callId });
+        cycles++;
+      }
+    }),
+  );
+  await calls.flush();
+  for (const u of users) u.s.disconnect();
+  await t.close();
+  return { label, setup: summary(setup), release: summary(release), cyclesPerSecond: cycles / CYCLE_SECONDS };
+}
+
+async function main() {
+  const results = [await run('in-process', {}), await run('redis', { REDIS_URL, REDIS_PREFIX: `hearth-bench-${process.pid}:` })];
+  printTable(
+    `Call lifecycle (${SAMPLES} sequential calls; ${LANES} lanes for ${CYCLE_SECONDS} s of cycles; loopback, 2 mediasoup workers)`,
+    ['store', 'setup p50 ms', 'setup p99 ms', 'release p50 ms', 'release p99 ms', 'cycles/s'],
+    results.map((r) => [r.label, r.setup.p50, r.setup.p99, r.release.p50, r.release.p99, r.cyclesPerSecond]),
+  );
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
