@@ -1,0 +1,83 @@
+import type { CallJoinAck, ParticipantState, ServerEvents } from '../../src/signaling/catalogue';
+import { CallSession, type CallSessionEvents } from './call-session';
+import { Roster } from './roster';
+import type { Signaling } from './signaling';
+import type { View } from './ui';
+
+export type ProblemReporter = (message: string, err: unknown) => void;
+
+/** One call this client is in: who else is there, its media session, and how it shows on screen. */
+export class ActiveCall {
+  readonly roster: Roster;
+  readonly session: CallSession;
+  isGroup = false;
+  /** Who started the call, from the join ack (null until it arrives). */
+  initiatorId: string | null = null;
+  private joined = false;
+
+  constructor(
+    readonly id: string,
+    private readonly selfId: string,
+    signaling: Signaling,
+    private readonly view: View,
+    private readonly problem: ProblemReporter,
+  ) {
+    this.roster = new Roster(selfId);
+    this.session = new CallSession(signaling, id, this.sessionEvents());
+  }
+
+  /** Either side ends a 1:1; only the initiator (the host) ends a group call for all. */
+  get canEnd(): boolean {
+    return !this.isGroup || this.initiatorId === this.selfId;
+  }
+
+  /** The join ack is a snapshot newer than any event received before it. */
+  applyJoin(ack: CallJoinAck): void {
+    this.isGroup = ack.participants.length > 2;
+    this.initiatorId = ack.initiatorId;
+    this.joined = true;
+    for (const p of ack.participants) this.updateParticipant(p.userId, p.state, p.name);
+    for (const pr of ack.producers) {
+      if (pr.paused) this.mediaToggled({ callId: this.id, userId: pr.userId, source: pr.source, enabled: false });
+    }
+    this.view.setStatus(this.roster.describe());
+  }
+
+  updateParticipant(userId: string, state: ParticipantState, name?: string): void {
+    const p = this.roster.set(userId, state, name);
+    if (!p) return;
+    if (this.roster.isPresent(p)) {
+      this.view.upsertTile(p.userId, p.name, p.state);
+      this.view.setBadges(p.userId, p, p.state);
+    } else {
+      this.view.removeTile(p.userId);
+    }
+    if (this.joined) this.view.setStatus(this.roster.describe());
+  }
+
+  mediaToggled(e: ServerEvents['call:media-toggled']): void {
+    const p = this.roster.get(e.userId);
+    if (!p) return;
+    if (e.source === 'mic') p.micOff = !e.enabled;
+    else p.cameraOff = !e.enabled;
+    this.view.setBadges(p.userId, p, p.state);
+  }
+
+  refreshControls(busy: boolean): void {
+    const s = this.session;
+    this.view.setControls({ micEnabled: s.micEnabled, cameraEnabled: s.cameraEnabled, hasCamera: s.hasCamera, canEnd: this.canEnd, busy });
+  }
+
+  private sessionEvents(): CallSessionEvents {
+    return {
+      remoteTrackAdded: (r) => {
+        const p = this.roster.get(r.userId) ?? this.roster.set(r.userId, 'joined');
+        if (p) this.view.upsertTile(p.userId, p.name, p.state);
+        this.view.addRemoteTrack(r.userId, r.track);
+      },
+      remoteTrackRemoved: (r) => this.view.removeRemoteTrack(r.userId, r.track),
+      localPreviewChanged: (stream) => this.view.setLocalPreview(stream),
+      problem: (message, err) => this.problem(message, err),
+    };
+  }
+}

@@ -1,0 +1,317 @@
+import { C2S, S2C, type MediaKind, type ServerEvents } from '../../src/signaling/catalogue';
+import { ActiveCall } from './active-call';
+import type { CallSession } from './call-session';
+import type { AppState, CallEnd, ReceivedEvent } from './debug-api';
+import { Presence, type PresenceEntry } from './presence';
+import { Signaling, describeError, errorCode, fetchDevToken } from './signaling';
+import type { View } from './ui';
+
+const MAX_LOGGED_EVENTS = 200;
+
+const endedText = (reason: string) => `Call ended (${reason.replace(/_/g, ' ')})`;
+
+/** The client's state machine: sign in, ring, answer, and every way out of a call. */
+export class App {
+  state: AppState = 'signed-out';
+  userId: string | null = null;
+  lastEnd: CallEnd | null = null;
+  joinSentAt: number | null = null;
+  /** The current call's media, or the last call's after it ended (read by the debug hooks). */
+  session: CallSession | null = null;
+  private signaling: Signaling | null = null;
+  private presence: Presence | null = null;
+  private call: ActiveCall | null = null;
+  private incoming: ServerEvents['call:incoming'] | null = null;
+  private busy = false;
+  private readonly log: ReceivedEvent[] = [];
+
+  constructor(private readonly view: View) {}
+
+  get callId(): string | null {
+    return this.call?.id ?? null;
+  }
+
+  get participants() {
+    return this.call?.roster.list() ?? [];
+  }
+
+  events(): ReceivedEvent[] {
+    return [...this.log];
+  }
+
+  presenceList(): PresenceEntry[] {
+    return this.presence?.list() ?? [];
+  }
+
+  start(): void {
+    const v = this.view;
+    v.signIn.addEventListener('submit', (e) => (e.preventDefault(), void this.connect()));
+    v.placeCallForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const media = (e.submitter as HTMLButtonElement | null)?.value === 'audio' ? 'audio' : 'video';
+      const calleeIds = v.calleeInput.value.split(/[\s,]+/).filter(Boolean);
+      if (!calleeIds.length) return v.showError('VALIDATION_FAILED', 'enter at least one user id to call');
+      void this.placeCall(media, calleeIds);
+    });
+    v.presence.onCall((userId) => void this.placeCall('video', [userId]));
+    v.joinForm.addEventListener('submit', (e) => (e.preventDefault(), void this.joinById()));
+    v.answerButton.addEventListener('click', () => void this.answer());
+    v.declineButton.addEventListener('click', () => void this.decline());
+    v.leaveButton.addEventListener('click', () => void this.leave());
+    v.endButton.addEventListener('click', () => void this.endForAll());
+    v.muteButton.addEventListener('click', () => void this.toggle('mic'));
+    v.cameraButton.addEventListener('click', () => void this.toggle('camera'));
+    // Closing or reloading the page releases camera and microphone here; the seat is kept by
+    // the server for the reconnect grace, so a reload can rejoin the same call.
+    window.addEventListener('pagehide', () => this.finish('page_closed'));
+    window.addEventListener('beforeunload', () => this.finish('page_closed'));
+    this.setState('signed-out');
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  private async connect(): Promise<void> {
+    const name = this.view.nameInput.value.trim();
+    const userId = this.view.userIdInput.value.trim();
+    if (!name || !userId) return this.view.showError('VALIDATION_FAILED', 'enter a name and a user id');
+    this.view.showError(null);
+    this.setState('connecting', 'Connecting…');
+    this.signaling?.disconnect();
+    this.signaling = null;
+    this.presence = null;
+    this.view.presence.render([]);
+    try {
+      const signaling = await Signaling.connect(await fetchDevToken(userId, name));
+      this.signaling = signaling;
+      this.userId = userId;
+      const presence = new Presence(userId, (users) => {
+        if (this.presence === presence) this.view.presence.render(users); // not a list from an earlier sign-in
+      });
+      this.presence = presence;
+      this.subscribe(signaling);
+      this.setState('ready', `Connected as ${name} (${userId})`);
+      this.loadPresence();
+    } catch (err) {
+      this.fail(err);
+      this.setState('signed-out', 'Not connected');
+    }
+  }
+
+  /** A fresh `presence:list` snapshot, after connecting and after every reconnect. */
+  private loadPresence(): void {
+    const { presence, signaling } = this;
+    if (!presence || !signaling) return;
+    presence.load(signaling).catch((err) => {
+      if (signaling.connected) this.fail(err, 'could not load who is online');
+    });
+  }
+
+  private subscribe(s: Signaling): void {
+    const forCall = <E extends keyof ServerEvents>(event: E, fn: (call: ActiveCall, e: ServerEvents[E]) => void) =>
+      s.on(event, (e) => {
+        this.record(event, e);
+        if (this.call && (e as { callId?: string }).callId === this.call.id) fn(this.call, e);
+      });
+
+    s.on(S2C.callIncoming, (e) => {
+      this.record(S2C.callIncoming, e);
+      if (this.call || this.incoming || this.state === 'joining') return; // the server keeps us unrung while busy
+      this.incoming = e;
+      this.view.showIncoming(e.from.name, e.media);
+      this.setState('incoming', `Incoming ${e.media} call from ${e.from.name}`);
+    });
+    s.on(S2C.callCancelled, (e) => {
+      this.record(S2C.callCancelled, e);
+      if (this.incoming?.callId === e.callId) this.dismissIncoming('The caller hung up');
+    });
+    s.on(S2C.answeredElsewhere, (e) => {
+      this.record(S2C.answeredElsewhere, e);
+      if (this.incoming?.callId === e.callId) this.dismissIncoming('Answered on another device');
+    });
+    s.on(S2C.presenceChanged, (e) => {
+      this.record(S2C.presenceChanged, e);
+      this.presence?.changed(e);
+    });
+    s.on(S2C.callEnded, (e) => {
+      this.record(S2C.callEnded, e);
+      if (this.incoming?.callId === e.callId) this.dismissIncoming(`Call ${e.reason}`);
+      this.finish(e.reason, e.callId);
+      // The server's reason is the authoritative one, even when we had already closed locally.
+      if (this.lastEnd?.callId !== e.callId || this.lastEnd.reason === e.reason) return;
+      this.lastEnd = { callId: e.callId, reason: e.reason };
+      if (this.state === 'ready') this.view.setStatus(endedText(e.reason));
+    });
+    forCall(S2C.callRinging, (call, e) => call.updateParticipant(e.userId, 'ringing'));
+    forCall(S2C.callDeclined, (call, e) => call.updateParticipant(e.userId, 'left'));
+    forCall(S2C.participantJoined, (call, e) => call.updateParticipant(e.userId, 'joined', e.name));
+    forCall(S2C.participantReconnecting, (call, e) => call.updateParticipant(e.userId, 'reconnecting'));
+    forCall(S2C.participantLeft, (call, e) => {
+      call.updateParticipant(e.userId, 'left');
+      // Alone (a 1:1 whose peer left): the server ends the call; release the camera right away.
+      if (call.roster.alone) this.finish(`participant_${e.reason}`);
+    });
+    forCall(S2C.mediaToggled, (call, e) => call.mediaToggled(e));
+    forCall(S2C.newProducer, (call, e) => void call.session.consume(e));
+    forCall(S2C.producerClosed, (call, e) => call.session.producerClosed(e.producerId));
+    forCall(S2C.consumerClosed, (call, e) => call.session.consumerClosed(e.consumerId));
+
+    s.onConnection((connected, reason) => {
+      this.record(connected ? 'connect' : 'disconnect');
+      if (connected) {
+        if (this.state === 'disconnected') this.setState('ready', 'Reconnected');
+        this.loadPresence(); // changes made while we were away were not sent to us
+        return;
+      }
+      const callId = this.call?.id;
+      this.dismissIncoming('Connection lost');
+      this.finish('disconnected');
+      // Within the reconnect grace the server keeps our seat: offer to rejoin.
+      if (callId) this.view.joinIdInput.value = callId;
+      this.setState('disconnected', `Connection lost (${reason}); reconnecting…`);
+    });
+  }
+
+  // ------------------------------------------------------------------ entering a call
+
+  private async placeCall(media: MediaKind, calleeIds: string[]): Promise<void> {
+    await this.enterCall(async (s) => (await s.request(C2S.callInitiate, { calleeIds, media })).callId);
+  }
+
+  private async answer(): Promise<void> {
+    const incoming = this.incoming;
+    if (!incoming) return;
+    this.incoming = null;
+    await this.enterCall(async () => incoming.callId);
+  }
+
+  private async joinById(): Promise<void> {
+    const callId = this.view.joinIdInput.value.trim();
+    if (!callId) return this.view.showError('VALIDATION_FAILED', 'enter a call id');
+    await this.enterCall(async () => callId);
+  }
+
+  /**
+   * Gets a call id, takes a seat with `call:join`, then runs the media handshake. The join ack
+   * says who started the call and whether it is audio or video, however we got here.
+   */
+  private async enterCall(getCallId: (s: Signaling) => Promise<string>): Promise<void> {
+    const signaling = this.signaling;
+    if (!signaling || !this.userId || this.call) return;
+    this.view.showError(null);
+    this.setState('joining', 'Starting the call…');
+    let call: ActiveCall | null = null;
+    try {
+      const callId = await getCallId(signaling);
+      call = new ActiveCall(callId, this.userId, signaling, this.view, (message, err) => this.fail(err, message));
+      this.call = call;
+      this.session = call.session;
+      this.view.showCall(callId);
+      this.joinSentAt = Date.now();
+      const ack = await signaling.request(C2S.callJoin, { callId });
+      if (call.session.isClosed) return;
+      this.setState('in-call');
+      call.applyJoin(ack);
+      call.refreshControls(this.busy);
+      await call.session.start(ack);
+      call.refreshControls(this.busy);
+    } catch (err) {
+      if (call?.session.isClosed) return; // the call ended another way while we were joining
+      this.fail(err);
+      if (call) {
+        this.finish('failed');
+        signaling.request(C2S.callLeave, { callId: call.id }).catch(() => undefined);
+      } else {
+        this.setState('ready', 'Could not start the call');
+      }
+    }
+  }
+
+  private async decline(): Promise<void> {
+    const incoming = this.incoming;
+    if (!incoming || !this.signaling) return;
+    this.dismissIncoming('Declined');
+    await this.signaling.request(C2S.callDecline, { callId: incoming.callId }).catch((err) => this.fail(err));
+  }
+
+  // ------------------------------------------------------------------ in a call
+
+  private async leave(): Promise<void> {
+    const call = this.call;
+    if (!call || !this.signaling) return;
+    this.finish('left');
+    await this.signaling.request(C2S.callLeave, { callId: call.id }).catch((err) => {
+      if (errorCode(err) !== 'NOT_FOUND') this.fail(err);
+    });
+  }
+
+  private async endForAll(): Promise<void> {
+    const call = this.call;
+    if (!call || !this.signaling) return;
+    try {
+      await this.signaling.request(C2S.callEnd, { callId: call.id });
+      this.finish('completed');
+    } catch (err) {
+      if (errorCode(err) === 'NOT_FOUND') this.finish('ended');
+      else this.fail(err); // e.g. FORBIDDEN: only the host ends a group call; we stay in it
+    }
+  }
+
+  private async toggle(what: 'mic' | 'camera'): Promise<void> {
+    const session = this.call?.session;
+    if (!session || this.busy) return;
+    this.busy = true;
+    this.call?.refreshControls(this.busy);
+    try {
+      if (what === 'mic') await session.setMicEnabled(!session.micEnabled);
+      else await session.setCameraEnabled(!session.cameraEnabled);
+    } catch (err) {
+      if (!session.isClosed) this.fail(err);
+    } finally {
+      this.busy = false;
+      this.call?.refreshControls(this.busy);
+    }
+  }
+
+  /**
+   * The one way out of a call, whatever ended it. Idempotent; the media session's close()
+   * stops every local track and closes both transports.
+   */
+  private finish(reason: string, onlyCallId?: string): void {
+    const call = this.call;
+    if (!call || (onlyCallId && call.id !== onlyCallId)) return;
+    this.call = null;
+    this.lastEnd = { callId: call.id, reason };
+    try {
+      call.session.close();
+    } finally {
+      this.view.clearTiles();
+      this.view.setLocalPreview(null);
+      this.setState(this.signaling?.connected ? 'ready' : 'disconnected', endedText(reason));
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private dismissIncoming(status: string): void {
+    if (!this.incoming && this.state !== 'incoming') return;
+    this.incoming = null;
+    if (this.state === 'incoming') this.setState('ready', status);
+  }
+
+  private setState(state: AppState, status?: string): void {
+    this.state = state;
+    this.view.showState(state);
+    if (status !== undefined) this.view.setStatus(status);
+  }
+
+  private fail(err: unknown, context?: string): void {
+    console.warn('[hearth]', context ?? '', err);
+    const message = err instanceof Error ? err.message : String(err);
+    this.view.showError(errorCode(err), context ? `${context}: ${describeError(err)}` : message);
+  }
+
+  private record(event: string, payload?: unknown): void {
+    this.log.push({ at: Date.now(), event, callId: (payload as { callId?: string } | undefined)?.callId });
+    if (this.log.length > MAX_LOGGED_EVENTS) this.log.shift();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The read-only view of the client that the browser tests read from `window.__hearth`.
+ * Types only and no DOM types, so the Node-side tests can import it too.
+ */
+export type AppState = 'signed-out' | 'connecting' | 'ready' | 'incoming' | 'joining' | 'in-call' | 'disconnected';
+
+export interface LocalTrackInfo {
+  kind: string;
+  readyState: 'live' | 'ended';
+  enabled: boolean;
+}
+
+export interface InboundStat {
+  kind: 'audio' | 'video';
+  userId: string;
+  consumerId: string;
+  framesDecoded: number;
+  bytesReceived: number;
+  packetsReceived: number;
+}
+
+export interface ParticipantView {
+  userId: string;
+  name: string;
+  state: string;
+}
+
+/** Another user as the presence panel shows them (offline users are not listed). */
+export interface PresenceView {
+  userId: string;
+  status: 'online' | 'busy';
+}
+
+export interface ReceivedEvent {
+  /** Date.now() when the event arrived. */
+  at: number;
+  event: string;
+  callId?: string;
+}
+
+export interface CallEnd {
+  callId: string;
+  reason: string;
+}
+
+export interface HearthDebug {
+  readonly state: AppState;
+  readonly userId: string | null;
+  /** The current call, or null between calls. */
+  readonly callId: string | null;
+  /** How the last call ended (server reason, or a local one such as `left`). */
+  readonly lastEnd: CallEnd | null;
+  /** Date.now() when this client last sent `call:join`. */
+  readonly joinSentAt: number | null;
+  /** Every local track of the current or last call, including ones already stopped. */
+  localTracks(): LocalTrackInfo[];
+  /** One entry per inbound RTP stream of the current call's consumers. */
+  inboundStats(): Promise<InboundStat[]>;
+  /** True when no send/recv transport of the current or last call is open. */
+  transportsClosed(): boolean;
+  participants(): ParticipantView[];
+  /** Every other user online, sorted by user id. */
+  presence(): PresenceView[];
+  /** The server events this page received, oldest first (bounded). */
+  events(): ReceivedEvent[];
+}

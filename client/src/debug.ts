@@ -1,0 +1,36 @@
+import type { App } from './app';
+import type { HearthDebug } from './debug-api';
+
+declare global {
+  interface Window {
+    readonly __hearth: HearthDebug;
+  }
+}
+
+/** Exposes a read-only view of the client for browser tests and for debugging from the console. */
+export function installDebug(app: App): void {
+  const debug: HearthDebug = {
+    get state() {
+      return app.state;
+    },
+    get userId() {
+      return app.userId;
+    },
+    get callId() {
+      return app.callId;
+    },
+    get lastEnd() {
+      return app.lastEnd ? { ...app.lastEnd } : null;
+    },
+    get joinSentAt() {
+      return app.joinSentAt;
+    },
+    localTracks: () => app.session?.localTracks() ?? [],
+    inboundStats: async () => (app.session ? app.session.inboundStats() : []),
+    transportsClosed: () => app.session?.transportsClosed() ?? true,
+    participants: () => app.participants.map(({ userId, name, state }) => ({ userId, name, state })),
+    presence: () => app.presenceList().map(({ userId, status }) => ({ userId, status: status === 'busy' ? 'busy' : 'online' })),
+    events: () => app.events(),
+  };
+  Object.defineProperty(window, '__hearth', { value: Object.freeze(debug), enumerable: false });
+}

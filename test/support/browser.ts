@@ -1,0 +1,244 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { AppState, CallEnd, HearthDebug, InboundStat, LocalTrackInfo, ParticipantView, PresenceView, ReceivedEvent } from '../../client/src/debug-api';
+import { CallService } from '../../src/calls/call.service';
+import { devToken, type TestApp } from './app';
+
+/** Flags for a headless Chromium with fake camera/microphone that auto-grants them. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  // Remote audio elements play without a click, as they would after the user's answer click.
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** Generous: a loaded 2-core CI machine runs three Chromium pages and the SFU at once. */
+export const WAIT_MS = 45_000;
+
+type HearthWindow = typeof globalThis & { __hearth: HearthDebug };
+/** The little of the DOM the page-side helpers use (the tests' tsconfig has no DOM lib). */
+type PageDocument = { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
+type DocumentWindow = typeof globalThis & { document: PageDocument };
+
+/** The presence panel's `data-status` for `userId` in the page, or null when not listed. */
+function presenceStatusInPage(userId: string): string | null {
+  const selector = `[data-testid=${JSON.stringify(`presence-user-${userId}`)}]`;
+  return (globalThis as DocumentWindow).document.querySelector(selector)?.getAttribute('data-status') ?? null;
+}
+
+/** A unique user id per test, so one failed test cannot leave another's users busy. */
+export function uniqueUser(name: string): string {
+  return `${name}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * One user in their own browser context, driving the sample client through its UI and
+ * reading its state through `window.__hearth`.
+ */
+export class ClientPage {
+  /** Page errors and console errors/warnings, printed after each test. */
+  readonly problems: string[] = [];
+  /** Console messages a test provokes on purpose (e.g. failed reconnects while offline). */
+  readonly expectedProblems: RegExp[] = [];
+
+  private constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+    readonly userId: string,
+  ) {
+    page.on('pageerror', (err) => this.problems.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error' && msg.type() !== 'warning') return;
+      const text = `console.${msg.type()}: ${msg.text()}`;
+      if (!this.expectedProblems.some((re) => re.test(text))) this.problems.push(text);
+    });
+  }
+
+  /** Opens the client served by the gateway itself and connects as `userId`. */
+  static async open(browser: Browser, baseUrl: string, userId: string, name = userId): Promise<ClientPage> {
+    const context = await browser.newContext();
+    const client = new ClientPage(context, await context.newPage(), userId);
+    await client.page.goto(baseUrl);
+    await client.signIn(name);
+    return client;
+  }
+
+  /** Signs in as this page's user (again, e.g. after a reload) and waits for the lobby. */
+  async signIn(name = this.userId): Promise<void> {
+    await this.page.getByTestId('name-input').fill(name);
+    await this.page.getByTestId('user-id-input').fill(this.userId);
+    await this.page.getByTestId('connect').click();
+    await this.waitForState('ready');
+  }
+
+  // ------------------------------------------------------------------ UI actions
+
+  async call(calleeIds: string[], media: 'video' | 'audio' = 'video'): Promise<void> {
+    await this.page.getByTestId('callee-input').fill(calleeIds.join(', '));
+    await this.page.getByTestId(media === 'video' ? 'call-video' : 'call-audio').click();
+  }
+
+  async waitForIncoming(): Promise<void> {
+    await this.page.getByTestId('answer').waitFor({ state: 'visible', timeout: WAIT_MS });
+  }
+
+  async answer(): Promise<void> {
+    await this.waitForIncoming();
+    await this.page.getByTestId('answer').click();
+  }
+
+  async joinById(callId: string): Promise<void> {
+    await this.page.getByTestId('join-id-input').fill(callId);
+    await this.page.getByTestId('join').click();
+  }
+
+  /** Places a video call with the presence panel's Call button next to `userId`. */
+  async callFromPresence(userId: string): Promise<void> {
+    await this.page.getByTestId(`presence-call-${userId}`).click();
+  }
+
+  async click(testId: 'leave' | 'end' | 'mute' | 'camera' | 'decline'): Promise<void> {
+    await this.page.getByTestId(testId).click();
+  }
+
+  async close(): Promise<void> {
+    await this.context.close().catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------------ reading state
+
+  state(): Promise<AppState> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.state);
+  }
+
+  callId(): Promise<string | null> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.callId);
+  }
+
+  lastEnd(): Promise<CallEnd | null> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.lastEnd);
+  }
+
+  joinSentAt(): Promise<number | null> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.joinSentAt);
+  }
+
+  localTracks(): Promise<LocalTrackInfo[]> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.localTracks());
+  }
+
+  transportsClosed(): Promise<boolean> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.transportsClosed());
+  }
+
+  inboundStats(): Promise<InboundStat[]> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.inboundStats());
+  }
+
+  participants(): Promise<ParticipantView[]> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.participants());
+  }
+
+  presence(): Promise<PresenceView[]> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.presence());
+  }
+
+  /** The presence panel's `data-status` for `userId`, or null when they are not listed. */
+  presenceStatus(userId: string): Promise<string | null> {
+    return this.page.evaluate(presenceStatusInPage, userId);
+  }
+
+  events(): Promise<ReceivedEvent[]> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.events());
+  }
+
+  status(): Promise<string> {
+    return this.page.getByTestId('status').innerText();
+  }
+
+  // ------------------------------------------------------------------ waiting
+
+  async waitForState(state: AppState, timeout = WAIT_MS): Promise<void> {
+    await this.page.waitForFunction((s) => (globalThis as HearthWindow).__hearth.state === s, state, { timeout, polling: 50 });
+  }
+
+  /** Waits until the presence panel shows `userId` with `status` (null: not listed, i.e. offline). */
+  async waitForPresence(userId: string, status: 'online' | 'busy' | null, timeout = WAIT_MS): Promise<void> {
+    await eventually(() => this.presenceStatus(userId), (s) => s === status, timeout, `${this.userId} to see ${userId} as ${status ?? 'offline'}`);
+  }
+
+  async waitForEvent(event: string, timeout = WAIT_MS): Promise<void> {
+    await this.page.waitForFunction((e) => (globalThis as HearthWindow).__hearth.events().some((r) => r.event === e), event, {
+      timeout,
+      polling: 50,
+    });
+  }
+
+  /**
+   * Waits until `count` remote video streams have decoded frames; returns Date.now() in the page
+   * when first seen. Polls getStats inside the page (waitForFunction does not await promises).
+   */
+  async waitForDecodedVideo(count: number, timeout = WAIT_MS, polling = 50): Promise<number> {
+    const seenAt = await this.page.evaluate(
+      async ({ n, timeout, polling }) => {
+        const deadline = Date.now() + timeout;
+        while (Date.now() < deadline) {
+          const stats = await (globalThis as HearthWindow).__hearth.inboundStats();
+          if (stats.filter((s) => s.kind === 'video' && s.framesDecoded > 0).length >= n) return Date.now();
+          await new Promise((r) => setTimeout(r, polling));
+        }
+        return null;
+      },
+      { n: count, timeout, polling },
+    );
+    if (seenAt === null) throw new Error(`${this.userId}: fewer than ${count} remote video streams decoded within ${timeout} ms`);
+    return seenAt;
+  }
+
+  /** Two getStats samples `intervalMs` apart: how much each inbound stream grew in between. */
+  async inboundGrowth(intervalMs = 2_000): Promise<Array<InboundStat & { framesDelta: number; bytesDelta: number; packetsDelta: number }>> {
+    const before = await this.inboundStats();
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const after = await this.inboundStats();
+    return after.map((a) => {
+      const b = before.find((x) => x.consumerId === a.consumerId);
+      return {
+        ...a,
+        framesDelta: a.framesDecoded - (b?.framesDecoded ?? 0),
+        bytesDelta: a.bytesReceived - (b?.bytesReceived ?? 0),
+        packetsDelta: a.packetsReceived - (b?.packetsReceived ?? 0),
+      };
+    });
+  }
+}
+
+/** Waits for `check` to hold, polling; throws with the last value seen. Never a timing assertion. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeout = WAIT_MS, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let last: T = await read();
+  while (!check(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await read();
+  }
+  return last;
+}
+
+/** Ends, as an admin over REST, every call still live on the server (cleanup after a failed test). */
+export async function endLiveCalls(t: TestApp): Promise<void> {
+  const ids = t.app.get(CallService).liveCallIds();
+  if (!ids.length) return;
+  const token = await devToken(t.url, uniqueUser('cleanup-admin'), 'cleanup', 'admin');
+  for (const id of ids) {
+    await fetch(`${t.url}/api/calls/${id}/end`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
+  }
+}
