@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { DynamicModule, Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { AdminModule } from './admin/admin.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './health/metrics.registry';
 import { PersistenceModule } from './persistence/persistence.module';
 import { PresenceModule } from './presence/presence.module';
 import { ChannelModule } from './signaling/channel.module';
@@ -14,12 +17,14 @@ import { SignalingModule } from './signaling/signaling.module';
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     const client = existsSync(config.CLIENT_DIST_DIR)
-      ? [ServeStaticModule.forRoot({ rootPath: config.CLIENT_DIST_DIR, exclude: ['/api/{*path}', '/health/{*path}', '/socket.io/{*path}'] })]
+      ? [ServeStaticModule.forRoot({ rootPath: config.CLIENT_DIST_DIR, exclude: ['/api/{*path}', '/health/{*path}', '/metrics', '/socket.io/{*path}'] })]
       : [];
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        JwtModule.register({ global: true, secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256' } }),
+        MetricsModule,
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.LOG_LEVEL,
@@ -33,6 +38,7 @@ export class AppModule {
         PresenceModule,
         SignalingModule.forRoot(config),
         HealthModule,
+        AdminModule,
         ...client,
       ],
     };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
@@ -14,6 +15,13 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.useGlobalFilters(new HttpErrorFilter());
+  // OpenAPI for every REST route, at /api/docs (JSON at /api/docs-json).
+  const openapi = new DocumentBuilder()
+    .setTitle('hearth-sfu')
+    .setDescription('REST API of the gateway. Real-time signaling is socket.io: see the README, "Wire protocol".')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openapi));
   if (config.REDIS_URL) {
     const adapter = new RedisIoAdapter(app, config.REDIS_URL);
     await adapter.connect();

@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import { PresenceService } from '../presence/presence.service';
 import { CallService } from './call.service';
-import { CALL_LOG_STORE, type CallLogStore } from './ports';
+import { CALL_LOG_STORE, CALL_METRICS, NO_METRICS, type CallLogStore, type CallMetrics } from './ports';
 
 export interface ReconcileReport {
   dbCallsEnded: number;
@@ -29,6 +29,7 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
     private readonly presence: PresenceService,
     @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
     @Inject(MEDIA_PORT) private readonly media: MediaPort,
+    @Optional() @Inject(CALL_METRICS) private readonly metrics: CallMetrics = NO_METRICS,
   ) {}
 
   private get intervalMs(): number {
@@ -106,6 +107,10 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
     }
 
     for (const k of Object.keys(report) as (keyof ReconcileReport)[]) this.totals[k] += report[k];
+    this.metrics.reconciled('db_call_ended', report.dbCallsEnded);
+    this.metrics.reconciled('stale_call_ended', report.staleCallsEnded);
+    this.metrics.reconciled('lock_released', report.locksReleased);
+    this.metrics.reconciled('room_closed', report.roomsClosed);
     if (report.dbCallsEnded + report.staleCallsEnded + report.locksReleased + report.roomsClosed > 0) {
       this.logger.warn({ ...report }, 'reconciler closed orphans');
     }

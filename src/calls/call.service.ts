@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
 import { MEDIA_PORT, type MediaPort, type RoomSink } from '../media/media.port';
@@ -14,7 +14,7 @@ import type {
 } from '../signaling/catalogue';
 import { PresenceService } from '../presence/presence.service';
 import { CallParticipant, CallSession, type LeaveReason } from './call-session';
-import { CALL_LOG_STORE, PARTICIPANT_CHANNEL, type CallLogStore, type Identity, type ParticipantChannel } from './ports';
+import { CALL_LOG_STORE, CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type CallLogStore, type CallMetrics, type Identity, type ParticipantChannel } from './ports';
 
 /** The caller of a request: who, and from which device. */
 export interface Actor extends Identity {
@@ -42,6 +42,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
     @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
     private readonly presence: PresenceService,
+    @Optional() @Inject(CALL_METRICS) private readonly metrics: CallMetrics = NO_METRICS,
   ) {}
 
   private get lockTtlMs(): number {
@@ -68,6 +69,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private async initiateNow(actor: Actor, req: CallInitiateRequest): Promise<{ callId: string }> {
+    const started = performance.now();
     const calleeIds = [...new Set(req.calleeIds)];
     if (calleeIds.includes(actor.userId)) throw new DomainError('VALIDATION_FAILED', 'calleeIds: cannot call yourself');
 
@@ -127,11 +129,13 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
       if (p.transition('ringing')) this.channel.toUser(actor.userId, 'call:ringing', { callId: call.id, userId: id });
     }
     call.transition('ringing');
+    this.metrics.ringLatency((performance.now() - started) / 1000);
     this.persist(call);
     return { callId: call.id };
   }
 
   async join(actor: Actor, callId: string): Promise<CallJoinAck> {
+    const started = performance.now();
     const call = this.liveCall(callId);
     const me = call.participants.get(actor.userId);
     if (!me || me.state === 'left') throw forbidden('You are not a participant of this call');
@@ -163,6 +167,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
       }
     }
     this.persist(call);
+    this.metrics.joinLatency((performance.now() - started) / 1000);
     return {
       callId: call.id,
       initiatorId: call.initiatorId,
@@ -206,6 +211,13 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     const allowed = actor.role === 'admin' || (me && (!call.isGroup || call.initiatorId === actor.userId));
     if (!allowed) throw forbidden(call.isGroup ? 'Only the host can end a group call' : 'You are not a participant of this call');
     this.endCall(call, actor.role === 'admin' && !me ? 'force_ended' : call.status === 'active' ? 'completed' : 'cancelled', actor.userId);
+  }
+
+  /** An operator ends a call for everyone: reason `force_ended`, same single end path. */
+  forceEnd(admin: Identity, callId: string): void {
+    const call = this.liveCall(callId);
+    this.logger.warn({ callId, userId: admin.userId }, 'call force-ended by an operator');
+    this.endCall(call, 'force_ended', admin.userId);
   }
 
   /** A socket went away: its seat waits for the reconnect grace, then the user leaves. */
@@ -394,6 +406,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     this.calls.delete(call.id);
     const payload = { callId: call.id, reason, durationSeconds: call.durationSeconds };
     for (const p of call.participants.values()) this.channel.toUser(p.userId, 'call:ended', payload);
+    this.metrics.callEnded(reason);
     this.logger.log({ callId: call.id, reason, durationSeconds: payload.durationSeconds, answered: wasActive || call.answeredAt !== null }, 'call ended');
     this.persist(call);
   }

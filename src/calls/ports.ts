@@ -90,3 +90,15 @@ export interface Identity {
   name: string;
   role: 'member' | 'host' | 'admin';
 }
+
+/** What the call domain reports to metrics (implemented by the health module; no-op by default). */
+export interface CallMetrics {
+  /** call:initiate received -> call:incoming sent to every callee device. */
+  ringLatency(seconds: number): void;
+  /** call:join received -> join ack ready (router opened). */
+  joinLatency(seconds: number): void;
+  callEnded(reason: string): void;
+  reconciled(action: 'db_call_ended' | 'stale_call_ended' | 'lock_released' | 'room_closed', count: number): void;
+}
+export const CALL_METRICS = Symbol('CALL_METRICS');
+export const NO_METRICS: CallMetrics = { ringLatency() {}, joinLatency() {}, callEnded() {}, reconciled() {} };

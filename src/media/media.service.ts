@@ -23,6 +23,19 @@ export function loadMediaCodecs(file = codecsFile()): ms.RouterRtpCodecCapabilit
   return (JSON.parse(readFileSync(file, 'utf8')) as { mediaCodecs: ms.RouterRtpCodecCapability[] }).mediaCodecs;
 }
 
+export interface WorkerStats {
+  pid: number;
+  state: 'active' | 'draining';
+  /** Share of one core since the previous sample; null on the first. */
+  cpuPercent: number | null;
+  cpuTimeMs: number;
+  maxRssKb: number | null;
+  routers: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+
 /** The media layer's façade: one router per call on the least-loaded worker. */
 @Injectable()
 export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutdown {
@@ -32,6 +45,7 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
   private readonly opening = new Map<string, Promise<MediaRoom>>();
   /** Rooms whose worker died, waiting for a live worker to take them. */
   private readonly homeless = new Map<MediaRoom, number>();
+  private readonly cpuSamples = new Map<number, { at: number; cpuMs: number }>();
   private readonly mediaCodecs = loadMediaCodecs();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
@@ -132,6 +146,36 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
     const room = this.rooms.get(callId);
     if (!room || room.isClosed) throw new DomainError('INVALID_STATE', 'no media room for this call');
     return room;
+  }
+
+  /** Moves every room off a worker now (participants reconnect their media), e.g. to drain it fast. */
+  async migrateRoomsOff(pid: number): Promise<number> {
+    let moved = 0;
+    for (const room of this.rooms.values()) {
+      if (room.host.pid !== pid || room.isClosed || room.isHomeless) continue;
+      const host = this.pool.pickLeastLoaded(pid);
+      const old = room.router;
+      const router = await host.worker.createRouter({ mediaCodecs: this.mediaCodecs, appData: { callId: room.callId } });
+      room.rehome(host, router);
+      old.close();
+      moved++;
+    }
+    return moved;
+  }
+
+  /** Per-worker load and resource use, for operators. CPU % is measured since the previous call. */
+  async workerStats(): Promise<WorkerStats[]> {
+    const now = Date.now();
+    return Promise.all(
+      this.pool.list().map(async (w) => {
+        const ru = await w.worker.getResourceUsage().catch(() => undefined);
+        const cpuMs = ru ? ru.ru_utime + ru.ru_stime : 0;
+        const prev = this.cpuSamples.get(w.pid);
+        this.cpuSamples.set(w.pid, { at: now, cpuMs });
+        const cpuPercent = prev && now > prev.at ? Math.round(((cpuMs - prev.cpuMs) / (now - prev.at)) * 1000) / 10 : null;
+        return { pid: w.pid, state: w.state, cpuPercent, cpuTimeMs: cpuMs, maxRssKb: ru?.ru_maxrss ?? null, ...w.load };
+      }),
+    );
   }
 
   /** All open rooms, for operators and the media layer's own tests. */

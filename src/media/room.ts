@@ -86,6 +86,9 @@ export class MediaRoom {
       router.close();
       return;
     }
+    // Whatever still lives on the old router is dropped: clients re-create it on the new one.
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
     this.attach(host, router);
     this.homeless = false;
     this.logger.warn({ callId: this.callId, workerPid: host.pid }, 'media room re-homed');

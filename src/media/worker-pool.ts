@@ -24,9 +24,11 @@ export interface PooledWorker {
   readonly worker: ms.Worker;
   readonly pid: number;
   readonly load: WorkerLoad;
+  /** `draining`: takes no new calls; retired (closed, not replaced) once it hosts none. */
+  state: 'active' | 'draining';
 }
 
-type PoolEvents = { workerdied: [PooledWorker, Error]; workeradded: [PooledWorker] };
+type PoolEvents = { workerdied: [PooledWorker, Error]; workeradded: [PooledWorker]; workerretired: [PooledWorker] };
 
 /**
  * A pool of mediasoup workers. A worker that dies is logged, forgotten and replaced; the
@@ -56,10 +58,10 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   }
 
   /** Least loaded by consumers+producers (the forwarding work), then by routers. */
-  pickLeastLoaded(): PooledWorker {
+  pickLeastLoaded(except?: number): PooledWorker {
     let best: PooledWorker | undefined;
     for (const w of this.workers.values()) {
-      if (w.worker.closed) continue;
+      if (w.worker.closed || w.state !== 'active' || w.pid === except) continue;
       if (!best || score(w.load) < score(best.load)) best = w;
     }
     if (!best) throw new Error('no live media worker');
@@ -73,9 +75,10 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       rtcMaxPort: this.opts.rtcMaxPort,
       ...(this.opts.workerBin ? { workerBin: this.opts.workerBin } : {}),
     });
-    const pooled: PooledWorker = { worker, pid: worker.pid, load: { routers: 0, transports: 0, producers: 0, consumers: 0 } };
+    const pooled: PooledWorker = { worker, pid: worker.pid, load: { routers: 0, transports: 0, producers: 0, consumers: 0 }, state: 'active' };
     this.workers.set(worker.pid, pooled);
     worker.on('died', (error) => this.onDied(pooled, error));
+    worker.observer.once('close', () => this.workers.delete(pooled.pid));
     this.emit('workeradded', pooled);
     return pooled;
   }
@@ -96,10 +99,36 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     this.respawnTimers.add(timer);
   }
 
+  get(pid: number): PooledWorker | undefined {
+    return this.workers.get(pid);
+  }
+
+  /** Stops placing calls on a worker; it is retired as soon as it hosts no router. */
+  drain(pid: number): PooledWorker | undefined {
+    const w = this.workers.get(pid);
+    if (!w) return undefined;
+    if (w.state === 'draining') return w;
+    w.state = 'draining';
+    this.logger.warn({ pid, routers: w.load.routers }, 'media worker draining');
+    const check = setInterval(() => {
+      if (w.worker.closed) return clearInterval(check);
+      if (w.load.routers > 0) return;
+      clearInterval(check);
+      this.workers.delete(pid);
+      w.worker.close();
+      this.logger.warn({ pid }, 'media worker retired');
+      this.emit('workerretired', w);
+    }, 250);
+    check.unref();
+    this.respawnTimers.add(check);
+    return w;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.respawnTimers) clearTimeout(t);
+
     this.respawnTimers.clear();
     for (const w of this.workers.values()) w.worker.close();
     this.workers.clear();

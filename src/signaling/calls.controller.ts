@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CallHistoryService } from '../calls/call-history.service';
 import { CallService } from '../calls/call.service';
@@ -12,6 +13,8 @@ const historyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+@ApiTags('calls')
+@ApiBearerAuth()
 @Controller('api/calls')
 @UseGuards(JwtAuthGuard)
 export class CallsController {
@@ -22,12 +25,17 @@ export class CallsController {
 
   /** Call logs, newest first. Members read their own; admins anyone's. */
   @Get('history')
+  @ApiOperation({ summary: 'Call logs, newest first (members: their own; admins: anyone\'s)' })
+  @ApiQuery({ name: 'userId', required: false })
+  @ApiQuery({ name: 'conversationId', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
   list(@Req() req: AuthedRequest, @Query(new ZodValidationPipe(historyQuery)) q: z.infer<typeof historyQuery>) {
     return this.history.history(req.user, q);
   }
 
   /** One call with its participants and its full event log. */
   @Get(':callId')
+  @ApiOperation({ summary: 'One call, its participants and its full event log (NOT_FOUND unless you were in it)' })
   one(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(schemas.callRef)) p: { callId: string }) {
     return this.history.one(req.user, p.callId);
   }
@@ -35,6 +43,7 @@ export class CallsController {
   /** Ends a call exactly as `call:end` does. */
   @Post(':callId/end')
   @HttpCode(200)
+  @ApiOperation({ summary: 'End a call for everyone, exactly like call:end' })
   end(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(schemas.callRef)) p: { callId: string }): Record<string, never> {
     this.calls.end(req.user, p.callId);
     return {};

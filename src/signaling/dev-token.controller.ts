@@ -1,4 +1,5 @@
 import { Body, Controller, Inject, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JwtService } from '@nestjs/jwt';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -12,6 +13,7 @@ const devTokenBody = z.object({
 });
 
 /** Development only (not registered when NODE_ENV=production): a token for anyone, so the sample client needs no setup. */
+@ApiTags('development')
 @Controller('api/dev')
 export class DevTokenController {
   constructor(
@@ -20,6 +22,14 @@ export class DevTokenController {
   ) {}
 
   @Post('token')
+  @ApiOperation({ summary: 'A client token for anyone (development only; absent in production)' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['userId', 'name'],
+      properties: { userId: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ['member', 'host', 'admin'] } },
+    },
+  })
   async token(@Body(new ZodValidationPipe(devTokenBody)) body: z.infer<typeof devTokenBody>): Promise<{ token: string }> {
     const token = await this.jwt.signAsync(
       { sub: body.userId, name: body.name, role: body.role ?? 'member' },

@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
 import type { AppConfig } from '../config/app-config';
 import { CallsModule } from '../calls/calls.module';
 import { CallsController } from './calls.controller';
@@ -11,7 +10,7 @@ export class SignalingModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: SignalingModule,
-      imports: [CallsModule, JwtModule.register({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256' } })],
+      imports: [CallsModule],
       // The dev token route does not exist in production.
       controllers: config.isProduction ? [CallsController] : [CallsController, DevTokenController],
       providers: [SignalingGateway],

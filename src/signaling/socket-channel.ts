@@ -31,6 +31,11 @@ export class SocketChannel implements ParticipantChannel {
     this.io().to(userRoom(userId)).except(socketId).emit(event, payload);
   }
 
+  /** Sockets connected to this gateway process. */
+  localConnections(): number {
+    return this.server?.engine.clientsCount ?? 0;
+  }
+
   broadcast<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void {
     this.io().emit(event, payload);
   }

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { CallsModule } from '../calls/calls.module';
+import { MediaModule } from '../media/media.module';
+import { AdminController } from './admin.controller';
+import { OperationsService } from './operations.service';
+
+@Module({ imports: [MediaModule, CallsModule], controllers: [AdminController], providers: [OperationsService] })
+export class AdminModule {}

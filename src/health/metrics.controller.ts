@@ -1,0 +1,45 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { CallService } from '../calls/call.service';
+import { MediaService } from '../media/media.service';
+import { PresenceService } from '../presence/presence.service';
+import { SocketChannel } from '../signaling/socket-channel';
+import { MetricsRegistry } from './metrics.registry';
+
+/** Prometheus text format. Gauges are read at scrape time from the live objects themselves. */
+@ApiExcludeController()
+@Controller()
+export class MetricsController {
+  constructor(
+    private readonly metrics: MetricsRegistry,
+    private readonly media: MediaService,
+    private readonly calls: CallService,
+    private readonly presence: PresenceService,
+    @Inject(SocketChannel) private readonly channel: SocketChannel,
+  ) {}
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async scrape(): Promise<string> {
+    const m = this.metrics;
+    m.workers.reset();
+    m.workerCpu.reset();
+    const totals = { routers: 0, transports: 0, producers: 0, consumers: 0 };
+    for (const w of await this.media.workerStats()) {
+      m.workers.inc({ state: w.state });
+      m.workerCpu.set({ pid: String(w.pid) }, w.cpuTimeMs / 1000);
+      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += w[k];
+    }
+    for (const [kind, n] of Object.entries(totals)) m.mediaObjects.set({ kind }, n);
+    m.calls.reset();
+    m.participants.reset();
+    for (const s of ['initiated', 'ringing', 'active']) m.calls.set({ status: s }, 0);
+    for (const call of this.calls.liveCalls()) {
+      m.calls.inc({ status: call.status });
+      for (const p of call.participants.values()) m.participants.inc({ state: p.state });
+    }
+    m.sockets.set(this.channel.localConnections());
+    m.busyLocks.set((await this.presence.store.busyEntries()).length);
+    return m.registry.metrics();
+  }
+}
