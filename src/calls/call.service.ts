@@ -142,8 +142,12 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
 
     const rejoin = me.present && me.socketId !== null;
     if (rejoin) {
-      // A new device or a refreshed page takes the seat: the old device's media goes.
+      // A new device or a refreshed page takes the seat: the old device's media goes, and the
+      // old device (if still connected) is told its seat moved.
       this.media.removePeer(call.id, actor.userId);
+      if (me.socketId !== actor.socketId && me.state === 'joined') {
+        this.channel.toSocket(me.socketId!, 'call:answered-elsewhere', { callId: call.id });
+      }
       this.clearGrace(me);
       if (me.state === 'reconnecting') me.transition('joined');
     } else if (!me.transition('joined', new Date(), null, actor.userId)) {
@@ -313,9 +317,9 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     this.persist(call);
   }
 
-  recordClientStats(actor: Actor, callId: string): void {
+  /** Throws FORBIDDEN unless this device holds a joined seat in the call. */
+  assertSeated(actor: Actor, callId: string): void {
     this.seatedCall(actor, callId);
-    // Stored by the quality pipeline (operators issue); accepted and acknowledged meanwhile.
   }
 
   // ---------------------------------------------------------------- queries

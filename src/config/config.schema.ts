@@ -62,6 +62,8 @@ export const envSchema = z
     RECONNECT_GRACE_SECONDS: int(60, 0),
     BUSY_LOCK_TTL_SECONDS: int(60, 3),
     RECONCILE_INTERVAL_SECONDS: int(30, 1),
+    QUALITY_SAMPLE_SECONDS: int(10, 1),
+    QUALITY_RETENTION_DAYS: int(30, 1),
     DEVICE_TTL_SECONDS: int(90, 3),
   })
   .superRefine((env, ctx) => {

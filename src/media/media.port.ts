@@ -1,4 +1,4 @@
-import type { ConsumeAck, ConsumeInput, DtlsInput, ProduceInput, ProducerInfo, RoomCounts, TransportAck } from './media.types';
+import type { ConsumeAck, ConsumeInput, DtlsInput, MediaQualitySample, ProduceInput, ProducerInfo, RoomCounts, TransportAck } from './media.types';
 
 /** What a room tells the domain. The domain turns these into participant notifications. */
 export interface RoomSink {
@@ -30,6 +30,7 @@ export interface MediaPort {
   closeProducer(callId: string, userId: string, producerId: string): void;
   producers(callId: string): ProducerInfo[];
   counts(callId: string): RoomCounts | undefined;
+  qualitySamples(callId: string): Promise<MediaQualitySample[]>;
 }
 
 export const MEDIA_PORT = Symbol('MEDIA_PORT');

@@ -5,7 +5,7 @@ import type { types as ms } from 'mediasoup';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import type { MediaPort, RoomSink } from './media.port';
-import type { ConsumeAck, ConsumeInput, DtlsInput, ProduceInput, ProducerInfo, RoomCounts, TransportAck } from './media.types';
+import type { ConsumeAck, ConsumeInput, DtlsInput, MediaQualitySample, ProduceInput, ProducerInfo, RoomCounts, TransportAck } from './media.types';
 import { MediaRoom } from './room';
 import { WorkerPool, type PooledWorker } from './worker-pool';
 import { resolveWorkerBin } from './worker-bin';
@@ -236,6 +236,11 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
 
   producers(callId: string): ProducerInfo[] {
     return this.rooms.get(callId)?.producers() ?? [];
+  }
+
+  async qualitySamples(callId: string): Promise<MediaQualitySample[]> {
+    const room = this.rooms.get(callId);
+    return room && !room.isClosed && !room.isHomeless ? room.qualitySamples() : [];
   }
 
   counts(callId: string): RoomCounts | undefined {

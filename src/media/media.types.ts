@@ -52,3 +52,19 @@ export interface RoomCounts {
   producers: number;
   consumers: number;
 }
+
+/** One stream's quality as the worker sees it, for one participant (send = their producer, recv = their consumer). */
+export interface MediaQualitySample {
+  userId: string;
+  kind: MediaKind;
+  direction: 'send' | 'recv';
+  packetsLost: number;
+  /** 0..1 over the last RTCP interval. */
+  fractionLost: number;
+  jitterMs: number | null;
+  rttMs: number | null;
+  bitrateKbps: number;
+  /** mediasoup score 0..10 now, and the lowest seen since the previous sample (score events). */
+  score: number;
+  scoreMin: number;
+}

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CALL_LOG_STORE } from '../calls/ports';
 import { TypeOrmCallLogStore } from './call-log.store';
 import { DatabaseHealth } from './database-health';
+import { TypeOrmQualityStore } from './quality.store';
+import { QUALITY_STORE } from '../quality/ports';
 import { dataSourceOptions } from './data-source';
 import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
 
@@ -17,7 +19,13 @@ import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
       useFactory: (db: DatabaseEndpoint) => dataSourceOptions(db.url),
     }),
   ],
-  providers: [TypeOrmCallLogStore, DatabaseHealth, { provide: CALL_LOG_STORE, useExisting: TypeOrmCallLogStore }],
-  exports: [CALL_LOG_STORE, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
+  providers: [
+    TypeOrmCallLogStore,
+    DatabaseHealth,
+    TypeOrmQualityStore,
+    { provide: CALL_LOG_STORE, useExisting: TypeOrmCallLogStore },
+    { provide: QUALITY_STORE, useExisting: TypeOrmQualityStore },
+  ],
+  exports: [CALL_LOG_STORE, QUALITY_STORE, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
 })
 export class PersistenceModule {}

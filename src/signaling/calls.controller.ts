@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { z } from 'zod';
 import { CallHistoryService } from '../calls/call-history.service';
 import { CallService } from '../calls/call.service';
+import { QualityService } from '../quality/quality.service';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { schemas, userIdSchema } from './payload-schemas';
 import { JwtAuthGuard, type AuthedRequest } from './jwt-auth.guard';
@@ -21,6 +22,7 @@ export class CallsController {
   constructor(
     private readonly calls: CallService,
     private readonly history: CallHistoryService,
+    private readonly quality: QualityService,
   ) {}
 
   /** Call logs, newest first. Members read their own; admins anyone's. */
@@ -31,6 +33,12 @@ export class CallsController {
   @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
   list(@Req() req: AuthedRequest, @Query(new ZodValidationPipe(historyQuery)) q: z.infer<typeof historyQuery>) {
     return this.history.history(req.user, q);
+  }
+
+  @Get(':callId/quality')
+  @ApiOperation({ summary: 'Per-participant quality summary: loss, jitter, RTT, bitrate, score min/avg, freezes (client-reported)' })
+  qualitySummary(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(schemas.callRef)) p: { callId: string }) {
+    return this.quality.summary(req.user, p.callId);
   }
 
   /** One call with its participants and its full event log. */

@@ -42,6 +42,7 @@ export type {
   DtlsParametersInput,
   RtpParametersInput,
   RtpCapabilitiesInput,
+  StatsReport,
 } from './payload-schemas';
 
 // ---------- ack data ----------
@@ -95,7 +96,7 @@ export interface ServerEvents {
   'media:producer-closed': { callId: string; producerId: string };
   'media:consumer-closed': { callId: string; consumerId: string };
   'presence:changed': { userId: string; status: PresenceStatus };
-  /** To a callee's other devices once one of them answered: stop ringing there. */
+  /** To a callee's other devices once one of them answered (stop ringing there), and to a device whose seat another device of the same user took over (leave the call UI, release media). */
   'call:answered-elsewhere': { callId: string };
   /** The call's media moved to another worker (its worker died): close both transports, keep local tracks, create new transports, produce again, consume again. The call goes on. */
   'media:reconnect': { callId: string; reason: 'worker_died'; routerRtpCapabilities: unknown };

@@ -49,7 +49,24 @@ export const schemas = {
   consumerRef: z.object({ consumerId: id }),
   producerRef: z.object({ producerId: id }),
   transportRef: z.object({ transportId: id }),
-  statsReport: z.object({ callId: id, samples: z.array(z.looseObject({})).max(100) }),
+  statsReport: z.object({
+    callId: id,
+    // A client's getStats summary; known numeric fields are kept, anything else is ignored.
+    samples: z
+      .array(
+        z.looseObject({
+          kind: mediaKind.optional(),
+          direction: z.enum(['inbound', 'outbound']).optional(),
+          packetsLost: z.number().int().min(0).optional(),
+          fractionLost: z.number().min(0).max(1).optional(),
+          jitter: z.number().min(0).max(60).optional(),
+          roundTripTime: z.number().min(0).max(60).optional(),
+          bitrateKbps: z.number().min(0).max(1_000_000).optional(),
+          freezeCount: z.number().int().min(0).optional(),
+        }),
+      )
+      .max(50),
+  }),
   presenceList: z.object({}).optional(),
 };
 
@@ -62,4 +79,5 @@ export type ConsumeRequest = z.infer<typeof schemas.consume>;
 export type DtlsParametersInput = z.infer<typeof dtlsParameters>;
 export type RtpParametersInput = z.infer<typeof rtpParameters>;
 export type RtpCapabilitiesInput = z.infer<typeof rtpCapabilities>;
+export type StatsReport = z.infer<typeof schemas.statsReport>;
 

@@ -14,6 +14,7 @@ import { CallService, type Actor } from '../calls/call.service';
 import type { Identity } from '../calls/ports';
 import { WsAckInterceptor } from '../common/ws-ack.interceptor';
 import { PresenceService } from '../presence/presence.service';
+import { QualityService } from '../quality/quality.service';
 import { ZodValidationPipe as V } from '../common/zod-validation.pipe';
 import { verifyToken } from './auth';
 import { C2S, UNAUTHORIZED_MESSAGE } from './catalogue';
@@ -34,6 +35,7 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
     private readonly calls: CallService,
     private readonly jwt: JwtService,
     private readonly presence: PresenceService,
+    private readonly quality: QualityService,
     @Inject(SocketChannel) private readonly channel: SocketChannel,
   ) {}
 
@@ -151,7 +153,7 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   }
 
   @SubscribeMessage(C2S.statsReport)
-  statsReport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.statsReport)) b: { callId: string }) {
-    return this.calls.recordClientStats(actor(s), b.callId);
+  statsReport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.statsReport)) b: T.StatsReport) {
+    return this.quality.clientReport(actor(s), b);
   }
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { CallsModule } from '../calls/calls.module';
+import { QualityModule } from '../quality/quality.module';
 import { CallsController } from './calls.controller';
 import { DevTokenController } from './dev-token.controller';
 import { SignalingGateway } from './signaling.gateway';
@@ -10,7 +11,7 @@ export class SignalingModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: SignalingModule,
-      imports: [CallsModule],
+      imports: [CallsModule, QualityModule],
       // The dev token route does not exist in production.
       controllers: config.isProduction ? [CallsController] : [CallsController, DevTokenController],
       providers: [SignalingGateway],

@@ -1,0 +1,102 @@
+/**
+ * Quality stats: the worker's view of every stream (sampled from a live call with real RTP),
+ * the clients' stats:report, batched into PostgreSQL, summarised per participant, purged.
+ */
+import dgram from 'node:dgram';
+import type { Socket } from 'socket.io-client';
+import { CallService } from '../../../src/calls/call.service';
+import { MediaService } from '../../../src/media/media.service';
+import { QualityService } from '../../../src/quality/quality.service';
+import { QUALITY_STORE, type QualityStore } from '../../../src/quality/ports';
+import { connectUser, devToken, ok, request, startTestApp, type TestApp } from '../../support/app';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('quality stats', () => {
+  let t: TestApp;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({ QUALITY_SAMPLE_SECONDS: '1', QUALITY_RETENTION_DAYS: '7' });
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.disconnect();
+    await t.close();
+  });
+
+  it('samples a live call, takes client reports, and summarises per participant', async () => {
+    const aId = `q-a-${process.pid}`;
+    const bId = `q-b-${process.pid}`;
+    const a = await connectUser(t.url, aId);
+    const b = await connectUser(t.url, bId);
+    sockets.push(a, b);
+    const { callId } = await ok<{ callId: string }>(a, 'call:initiate', { calleeIds: [bId], media: 'audio' });
+    await ok(a, 'call:join', { callId });
+    await ok(b, 'call:join', { callId });
+
+    // Real RTP into alice's producer, through a plain transport on the call's own router.
+    const room = t.app.get(MediaService).room(callId);
+    const ingest = await room.createPlainTransport(aId, { comedia: true });
+    await room.produce(aId, {
+      transportId: ingest.id,
+      kind: 'audio',
+      source: 'mic',
+      rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 777 }] },
+    });
+    const udp = dgram.createSocket('udp4');
+    for (let seq = 1; seq <= 150; seq++) {
+      const pkt = Buffer.alloc(112, 0x11);
+      pkt[0] = 0x80;
+      pkt[1] = 100;
+      pkt.writeUInt16BE(seq, 2);
+      pkt.writeUInt32BE(seq * 960, 4);
+      pkt.writeUInt32BE(777, 8);
+      udp.send(pkt, ingest.tuple.localPort, '127.0.0.1');
+      await sleep(10);
+    }
+    udp.close();
+
+    // The clients' own getStats summaries; a second report within a second is refused.
+    await ok(b, 'stats:report', { callId, samples: [{ kind: 'audio', direction: 'inbound', packetsLost: 3, fractionLost: 0.02, jitter: 0.012, roundTripTime: 0.04, freezeCount: 2, somethingElse: 'ignored' }] });
+    expect(await request(b, 'stats:report', { callId, samples: [] })).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    const stranger = await connectUser(t.url, `q-c-${process.pid}`);
+    sockets.push(stranger);
+    expect(await request(stranger, 'stats:report', { callId, samples: [] })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await request(b, 'stats:report', { callId, samples: [{ fractionLost: 7 }] })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+
+    await t.app.get(QualityService).tick();
+    const res = await fetch(`${t.url}/api/calls/${callId}/quality`, { headers: { authorization: `Bearer ${await devToken(t.url, aId)}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { callId: string; participants: { userId: string; samples: number; sendBitrateKbpsAvg: number | null; freezes: number | null; jitterMsAvg: number | null; scoreAvg: number | null }[] };
+    const alice = body.participants.find((p) => p.userId === aId)!;
+    const bob = body.participants.find((p) => p.userId === bId)!;
+    expect(alice.samples).toBeGreaterThan(0);
+    expect(alice.sendBitrateKbpsAvg).toBeGreaterThan(0);
+    expect(alice.scoreAvg).not.toBeNull();
+    expect(bob.freezes).toBe(2);
+    expect(bob.jitterMsAvg).toBeCloseTo(12, 5);
+
+    const outsider = await fetch(`${t.url}/api/calls/${callId}/quality`, { headers: { authorization: `Bearer ${await devToken(t.url, 'outsider')}` } });
+    expect(outsider.status).toBe(404);
+    await ok(a, 'call:end', { callId });
+    expect(t.app.get(CallService).get(callId)).toBeUndefined();
+  });
+
+  it('purges samples older than the retention and keeps the rest', async () => {
+    const a = await connectUser(t.url, `q-p-${process.pid}`);
+    const b = await connectUser(t.url, `q-r-${process.pid}`);
+    sockets.push(a, b);
+    const { callId } = await ok<{ callId: string }>(a, 'call:initiate', { calleeIds: [`q-r-${process.pid}`], media: 'audio' });
+    await ok(a, 'call:cancel', { callId });
+    await t.app.get(CallService).flush();
+    const store = t.app.get<QualityStore>(QUALITY_STORE);
+    const row = (daysAgo: number) => ({
+      callId, userId: 'x', at: new Date(Date.now() - daysAgo * 86400_000), origin: 'server' as const, kind: 'audio' as const, direction: 'send' as const,
+      packetsLost: 0, fractionLost: 0, jitterMs: 1, rttMs: null, bitrateKbps: 30, score: 10, scoreMin: 10, freezes: null,
+    });
+    await store.append([row(10), row(9), row(1)]);
+    expect(await t.app.get(QualityService).purge()).toBeGreaterThanOrEqual(2);
+    expect((await store.summary(callId))[0].samples).toBe(1);
+  });
+});
