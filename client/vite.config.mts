@@ -13,6 +13,13 @@ export default defineConfig({
     outDir: path.join(clientDir, 'dist'),
     emptyOutDir: true,
     sourcemap: true,
+    // Two pages: the call client and the operators' page (served by the gateway at /admin.html).
+    rolldownOptions: {
+      input: {
+        main: path.join(clientDir, 'index.html'),
+        admin: path.join(clientDir, 'admin.html'),
+      },
+    },
   },
   server: {
     port: 5173,

@@ -29,6 +29,8 @@ export class AppModule {
           pinoHttp: {
             level: config.LOG_LEVEL,
             autoLogging: false,
+            // Lines logged while serving a request carry its id only, not its headers.
+            quietReqLogger: true,
             // Never log credentials or cookies.
             redact: ['req.headers.authorization', 'req.headers.cookie'],
           },

@@ -65,7 +65,8 @@ export class ActiveCall {
 
   refreshControls(busy: boolean): void {
     const s = this.session;
-    this.view.setControls({ micEnabled: s.micEnabled, cameraEnabled: s.cameraEnabled, hasCamera: s.hasCamera, canEnd: this.canEnd, busy });
+    // Mute and camera wait while the media is being rebuilt after a worker change.
+    this.view.setControls({ micEnabled: s.micEnabled, cameraEnabled: s.cameraEnabled, hasCamera: s.hasCamera, canEnd: this.canEnd, busy: busy || s.reconnecting });
   }
 
   private sessionEvents(): CallSessionEvents {

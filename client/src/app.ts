@@ -10,6 +10,10 @@ const MAX_LOGGED_EVENTS = 200;
 
 const endedText = (reason: string) => `Call ended (${reason.replace(/_/g, ' ')})`;
 
+/** Our seat in a call moved to another device of ours (`call:answered-elsewhere` while in the call). */
+const CONTINUED_ELSEWHERE = 'continued_elsewhere';
+const CONTINUED_ELSEWHERE_TEXT = 'Call continued on another device';
+
 /** The client's state machine: sign in, ring, answer, and every way out of a call. */
 export class App {
   state: AppState = 'signed-out';
@@ -127,6 +131,9 @@ export class App {
     s.on(S2C.answeredElsewhere, (e) => {
       this.record(S2C.answeredElsewhere, e);
       if (this.incoming?.callId === e.callId) this.dismissIncoming('Answered on another device');
+      // Another device of ours took our seat: the call goes on there. Release camera and mic
+      // here; no call:leave, the seat is not ours any more.
+      else if (this.call?.id === e.callId) this.finish(CONTINUED_ELSEWHERE, e.callId, CONTINUED_ELSEWHERE_TEXT);
     });
     s.on(S2C.presenceChanged, (e) => {
       this.record(S2C.presenceChanged, e);
@@ -136,8 +143,9 @@ export class App {
       this.record(S2C.callEnded, e);
       if (this.incoming?.callId === e.callId) this.dismissIncoming(`Call ${e.reason}`);
       this.finish(e.reason, e.callId);
-      // The server's reason is the authoritative one, even when we had already closed locally.
-      if (this.lastEnd?.callId !== e.callId || this.lastEnd.reason === e.reason) return;
+      // The server's reason is the authoritative one, even when we had already closed locally;
+      // but a call that moved to another device of ours ends there, not here.
+      if (this.lastEnd?.callId !== e.callId || this.lastEnd.reason === e.reason || this.lastEnd.reason === CONTINUED_ELSEWHERE) return;
       this.lastEnd = { callId: e.callId, reason: e.reason };
       if (this.state === 'ready') this.view.setStatus(endedText(e.reason));
     });
@@ -152,6 +160,7 @@ export class App {
     });
     forCall(S2C.mediaToggled, (call, e) => call.mediaToggled(e));
     forCall(S2C.newProducer, (call, e) => void call.session.consume(e));
+    forCall(S2C.mediaReconnect, (call, e) => void this.reconnectMedia(call, e));
     forCall(S2C.producerClosed, (call, e) => call.session.producerClosed(e.producerId));
     forCall(S2C.consumerClosed, (call, e) => call.session.consumerClosed(e.consumerId));
 
@@ -273,10 +282,29 @@ export class App {
   }
 
   /**
+   * `media:reconnect`: the worker carrying the call's media died (or an operator moved the
+   * call). The call goes on; its media is rebuilt on the new worker with the same local tracks.
+   */
+  private async reconnectMedia(call: ActiveCall, e: ServerEvents['media:reconnect']): Promise<void> {
+    const session = call.session;
+    const rebuilt = session.reconnect(e.routerRtpCapabilities);
+    this.view.setStatus('Reconnecting media…');
+    call.refreshControls(this.busy);
+    try {
+      await rebuilt;
+    } catch (err) {
+      if (!session.isClosed) this.fail(err, 'could not reconnect the media');
+    }
+    if (this.call !== call || session.reconnecting) return; // ended, or a newer reconnect is under way
+    this.view.setStatus(call.roster.describe());
+    call.refreshControls(this.busy);
+  }
+
+  /**
    * The one way out of a call, whatever ended it. Idempotent; the media session's close()
    * stops every local track and closes both transports.
    */
-  private finish(reason: string, onlyCallId?: string): void {
+  private finish(reason: string, onlyCallId?: string, status = endedText(reason)): void {
     const call = this.call;
     if (!call || (onlyCallId && call.id !== onlyCallId)) return;
     this.call = null;
@@ -286,7 +314,7 @@ export class App {
     } finally {
       this.view.clearTiles();
       this.view.setLocalPreview(null);
-      this.setState(this.signaling?.connected ? 'ready' : 'disconnected', endedText(reason));
+      this.setState(this.signaling?.connected ? 'ready' : 'disconnected', status);
     }
   }
 

@@ -58,6 +58,10 @@ export interface HearthDebug {
   inboundStats(): Promise<InboundStat[]>;
   /** True when no send/recv transport of the current or last call is open. */
   transportsClosed(): boolean;
+  /** True while the current call's media is being rebuilt after `media:reconnect`. */
+  readonly mediaReconnecting: boolean;
+  /** How many `media:reconnect` rebuilds of the current or last call completed. */
+  readonly mediaReconnects: number;
   participants(): ParticipantView[];
   /** Every other user online, sorted by user id. */
   presence(): PresenceView[];

@@ -28,6 +28,12 @@ export function installDebug(app: App): void {
     localTracks: () => app.session?.localTracks() ?? [],
     inboundStats: async () => (app.session ? app.session.inboundStats() : []),
     transportsClosed: () => app.session?.transportsClosed() ?? true,
+    get mediaReconnecting() {
+      return app.session?.reconnecting ?? false;
+    },
+    get mediaReconnects() {
+      return app.session?.reconnects ?? 0;
+    },
     participants: () => app.participants.map(({ userId, name, state }) => ({ userId, name, state })),
     presence: () => app.presenceList().map(({ userId, status }) => ({ userId, status: status === 'busy' ? 'busy' : 'online' })),
     events: () => app.events(),

@@ -17,6 +17,10 @@ import {
   type ServerEvents,
   type TransportAck,
 } from '../../src/signaling/catalogue';
+import { ServerError } from './errors';
+
+export { describeError, errorCode } from './errors';
+export { fetchDevToken } from './dev-token';
 
 type Empty = Record<string, never>;
 type ProducerRef = { producerId: string };
@@ -42,45 +46,12 @@ export interface Requests {
 }
 export type RequestName = keyof Requests;
 
-/** A failed request: the server's error code, or TIMEOUT / NETWORK for local failures. */
-export class SignalingError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
+/** A failed socket request: the server's error code, or TIMEOUT / NETWORK for local failures. */
+export class SignalingError extends ServerError {
+  constructor(code: string, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
     this.name = 'SignalingError';
   }
-}
-
-export function errorCode(err: unknown): string {
-  return err instanceof SignalingError ? err.code : 'CLIENT_ERROR';
-}
-
-export function describeError(err: unknown): string {
-  if (err instanceof SignalingError) return `${err.code}: ${err.message}`;
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
-
-/** POST /api/dev/token (development servers only). */
-export async function fetchDevToken(userId: string, name: string): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch('/api/dev/token', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId, name }),
-    });
-  } catch (err) {
-    throw new SignalingError('NETWORK', `could not reach the server (${String(err)})`);
-  }
-  const body = (await res.json().catch(() => ({}))) as { token?: string; error?: { code: string; message: string } };
-  if (!res.ok || !body.token) {
-    throw new SignalingError(body.error?.code ?? `HTTP_${res.status}`, body.error?.message ?? 'could not get a token');
-  }
-  return body.token;
 }
 
 export type ConnectionListener = (connected: boolean, reason: string) => void;

@@ -49,7 +49,7 @@ export class OperationsService {
         media: c.media,
         createdAt: c.createdAt,
         answeredAt: c.answeredAt,
-        workerPid: room?.host.pid ?? null,
+        workerPid: room && !room.isHomeless ? room.host.pid : null,
         participants: [...c.participants.values()].map((p) => ({ userId: p.userId, state: p.state, audioEnabled: p.audioEnabled, videoEnabled: p.videoEnabled })),
       };
     });

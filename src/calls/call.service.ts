@@ -437,11 +437,11 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
         const p = call.participants.get(userId);
         if (p?.socketId) this.channel.toSocket(p.socketId, 'media:consumer-closed', { callId: call.id, consumerId });
       },
-      rehomed: (routerRtpCapabilities) => {
-        this.logger.warn({ callId: call.id }, 'media moved to another worker; participants reconnect');
+      rehomed: (routerRtpCapabilities, reason) => {
+        this.logger.warn({ callId: call.id, reason }, 'media moved to another worker; participants reconnect');
         for (const p of call.participants.values()) {
           if (p.state === 'joined' && p.socketId) {
-            this.channel.toSocket(p.socketId, 'media:reconnect', { callId: call.id, reason: 'worker_died', routerRtpCapabilities });
+            this.channel.toSocket(p.socketId, 'media:reconnect', { callId: call.id, reason, routerRtpCapabilities });
           }
           p.audioEnabled = false;
           p.videoEnabled = false;

@@ -47,6 +47,7 @@ export const envSchema = z
     RTC_MAX_PORT: int(49999, 1024, 65535),
     WORKER_RESPAWN_DELAY_MS: int(1000, 0),
     REHOME_TIMEOUT_SECONDS: int(15, 1),
+    ROUTER_CONSUMER_BUDGET: int(500, 2),
     ICE_SERVERS: z
       .string()
       .default('[]')

@@ -45,7 +45,8 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
   private readonly opening = new Map<string, Promise<MediaRoom>>();
   /** Rooms whose worker died, waiting for a live worker to take them. */
   private readonly homeless = new Map<MediaRoom, number>();
-  private readonly cpuSamples = new Map<number, { at: number; cpuMs: number }>();
+  private readonly cpuSamples = new Map<number, { at: number; cpuMs: number; maxRssKb: number; percent: number | null }>();
+  private cpuTimer?: NodeJS.Timeout;
   private readonly mediaCodecs = loadMediaCodecs();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
@@ -62,6 +63,23 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
   async onModuleInit(): Promise<void> {
     this.pool.on('workeradded', () => void this.rehomeAll());
     await this.pool.start();
+    // CPU % over a fixed window, whoever reads it and however often.
+    this.cpuTimer = setInterval(() => void this.sampleCpu(), 2000);
+    this.cpuTimer.unref();
+    await this.sampleCpu();
+  }
+
+  private async sampleCpu(): Promise<void> {
+    const now = Date.now();
+    for (const w of this.pool.list()) {
+      const ru = await w.worker.getResourceUsage().catch(() => undefined);
+      if (!ru) continue;
+      const cpuMs = ru.ru_utime + ru.ru_stime;
+      const prev = this.cpuSamples.get(w.pid);
+      const percent = prev && now > prev.at ? Math.round(((cpuMs - prev.cpuMs) / (now - prev.at)) * 1000) / 10 : null;
+      this.cpuSamples.set(w.pid, { at: now, cpuMs, maxRssKb: ru.ru_maxrss, percent: percent ?? prev?.percent ?? null });
+    }
+    for (const pid of this.cpuSamples.keys()) if (!this.pool.get(pid)) this.cpuSamples.delete(pid);
   }
 
   private onRouterLost(room: MediaRoom): void {
@@ -97,6 +115,7 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
   }
 
   onApplicationShutdown(): void {
+    if (this.cpuTimer) clearInterval(this.cpuTimer);
     for (const room of this.rooms.values()) room.close();
     this.rooms.clear();
     this.pool.close();
@@ -135,6 +154,14 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
         portRange: { min: this.config.RTC_MIN_PORT, max: this.config.RTC_MAX_PORT },
       },
       (lost) => this.onRouterLost(lost),
+      {
+        budget: this.config.ROUTER_CONSUMER_BUDGET,
+        makeRouter: async (avoid) => {
+          const h = this.pool.pickLeastLoaded(avoid);
+          if (avoid.includes(h.pid)) return null;
+          return { host: h, router: await h.worker.createRouter({ mediaCodecs: this.mediaCodecs, appData: { callId } }) };
+        },
+      },
     );
     this.rooms.set(callId, room);
     this.logger.log({ callId, workerPid: host.pid }, 'media room opened');
@@ -153,29 +180,22 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
     let moved = 0;
     for (const room of this.rooms.values()) {
       if (room.host.pid !== pid || room.isClosed || room.isHomeless) continue;
-      const host = this.pool.pickLeastLoaded(pid);
+      const host = this.pool.pickLeastLoaded([pid]);
       const old = room.router;
       const router = await host.worker.createRouter({ mediaCodecs: this.mediaCodecs, appData: { callId: room.callId } });
-      room.rehome(host, router);
+      room.rehome(host, router, 'migrated');
       old.close();
       moved++;
     }
     return moved;
   }
 
-  /** Per-worker load and resource use, for operators. CPU % is measured since the previous call. */
+  /** Per-worker load and resource use, for operators (CPU % over the last 2 s window). */
   async workerStats(): Promise<WorkerStats[]> {
-    const now = Date.now();
-    return Promise.all(
-      this.pool.list().map(async (w) => {
-        const ru = await w.worker.getResourceUsage().catch(() => undefined);
-        const cpuMs = ru ? ru.ru_utime + ru.ru_stime : 0;
-        const prev = this.cpuSamples.get(w.pid);
-        this.cpuSamples.set(w.pid, { at: now, cpuMs });
-        const cpuPercent = prev && now > prev.at ? Math.round(((cpuMs - prev.cpuMs) / (now - prev.at)) * 1000) / 10 : null;
-        return { pid: w.pid, state: w.state, cpuPercent, cpuTimeMs: cpuMs, maxRssKb: ru?.ru_maxrss ?? null, ...w.load };
-      }),
-    );
+    return this.pool.list().map((w) => {
+      const c = this.cpuSamples.get(w.pid);
+      return { pid: w.pid, state: w.state, cpuPercent: c?.percent ?? null, cpuTimeMs: c?.cpuMs ?? 0, maxRssKb: c?.maxRssKb ?? null, ...w.load };
+    });
   }
 
   /** All open rooms, for operators and the media layer's own tests. */
@@ -254,7 +274,7 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
       const dump = await worker.dump();
       totals.routers += dump.routerIds.length;
       for (const routerId of dump.routerIds) {
-        const router = [...this.rooms.values()].find((r) => r.router.id === routerId)?.router;
+        const router = [...this.rooms.values()].flatMap((r) => r.allRouters()).find((r) => r.id === routerId);
         if (!router) continue;
         const rd = await router.dump();
         totals.transports += rd.transportIds.length;

@@ -33,6 +33,8 @@ export interface ProduceInput {
   source: MediaSource;
   /** Shape-checked at the edge; mediasoup validates it fully. */
   rtpParameters: object;
+  /** Start paused (e.g. a muted mic produced again after a reconnect). */
+  paused?: boolean;
 }
 
 export interface ConsumeInput {

@@ -1,11 +1,15 @@
 import type { types as ms } from 'mediasoup';
 import type { MediaSource } from './media.types';
+import type { RoomRouter } from './router-set';
 
 export type Direction = 'send' | 'recv' | 'plain';
 
 export interface PeerTransport {
   transport: ms.WebRtcTransport | ms.PlainTransport;
   direction: Direction;
+  /** The router (primary or spread) it lives on, and consumers still expected on it. */
+  where: RoomRouter;
+  reserved: number;
 }
 
 export interface PeerProducer {

@@ -4,6 +4,7 @@ import { DomainError, forbidden, notFound } from '../common/domain-error';
 import type { ConsumeAck, ConsumeInput, DtlsInput, MediaKind, MediaQualitySample, MediaSource, ProduceInput, ProducerInfo, RoomCounts, TransportAck } from './media.types';
 import type { RoomSink } from './media.port';
 import { Peer, type Direction } from './peer';
+import { RouterSet, type RoomRouter, type RouterFactory } from './router-set';
 import type { PooledWorker } from './worker-pool';
 
 export interface TransportSettings {
@@ -36,8 +37,7 @@ export class MediaRoom {
   private readonly lowScores = new Map<string, number>();
   private closed = false;
   private homeless = false;
-  private _host!: PooledWorker;
-  private _router!: ms.Router;
+  private readonly routers: RouterSet;
 
   constructor(
     readonly callId: string,
@@ -46,16 +46,24 @@ export class MediaRoom {
     private readonly sink: RoomSink,
     private readonly settings: TransportSettings,
     private readonly onRouterLost: (room: MediaRoom) => void = () => this.fail('media router closed'),
+    spread: { budget: number; makeRouter: RouterFactory } = { budget: Number.MAX_SAFE_INTEGER, makeRouter: () => Promise.reject(new Error('no spreading')) },
   ) {
+    this.routers = new RouterSet(spread.budget, spread.makeRouter, () => this.lostRouter(this.routers.primary.host));
     this.attach(host, router);
   }
 
+  /** The primary router's worker (where the producers live). */
   get host(): PooledWorker {
-    return this._host;
+    return this.routers.primary.host;
   }
 
   get router(): ms.Router {
-    return this._router;
+    return this.routers.primary.router;
+  }
+
+  /** Every router of the room: the primary and those it spread to. */
+  allRouters(): ms.Router[] {
+    return this.routers.all().map((r) => r.router);
   }
 
   get isClosed(): boolean {
@@ -67,41 +75,50 @@ export class MediaRoom {
   }
 
   private attach(host: PooledWorker, router: ms.Router): void {
-    this._host = host;
-    this._router = router;
+    this.routers.setPrimary(host, router);
+    this.watch(host, router, () => this.router === router);
+  }
+
+  private watch(host: PooledWorker, router: ms.Router, mine: () => boolean): void {
     host.load.routers++;
     router.observer.once('close', () => {
       host.load.routers--;
-      if (this.closed || this._router !== router) return;
-      // Closed under us (worker death): the media objects went with it; find a new home.
-      this.homeless = true;
-      for (const peer of this.peers.values()) peer.close();
-      this.peers.clear();
-      this.logger.warn({ callId: this.callId, workerPid: host.pid }, 'media room lost its router');
-      this.onRouterLost(this);
+      if (!this.closed && mine()) this.lostRouter(host);
     });
   }
 
+  /** A router closed under us (worker death): the media objects went with it; find a new home. */
+  private lostRouter(host: PooledWorker): void {
+    if (this.closed || this.homeless) return;
+    this.homeless = true;
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+    this.routers.closeExtra();
+    this.logger.warn({ callId: this.callId, workerPid: host.pid }, 'media room lost a router');
+    this.onRouterLost(this);
+  }
+
   /** Moves the room onto a new router; participants are told to re-create their transports. */
-  rehome(host: PooledWorker, router: ms.Router): void {
+  rehome(host: PooledWorker, router: ms.Router, reason: 'worker_died' | 'migrated' = 'worker_died'): void {
     if (this.closed) {
       router.close();
       return;
     }
-    // Whatever still lives on the old router is dropped: clients re-create it on the new one.
+    // Whatever still lives on the old routers is dropped: clients re-create it on the new one.
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
+    this.routers.closeExtra();
     this.attach(host, router);
     this.homeless = false;
     this.logger.warn({ callId: this.callId, workerPid: host.pid }, 'media room re-homed');
-    this.sink.rehomed(router.rtpCapabilities);
+    this.sink.rehomed(router.rtpCapabilities, reason);
   }
 
   /** Gives up on the room (no worker could take it): the domain ends the call. */
   fail(reason: string): void {
     if (this.closed) return;
     this.closeInternal();
-    if (!this._router.closed) this._router.close();
+    if (!this.router.closed) this.router.close();
     this.sink.failed(reason);
   }
 
@@ -148,7 +165,8 @@ export class MediaRoom {
     this.assertOpen();
     const { listenIp, announcedAddress, portRange } = this.settings;
     const listen = (protocol: 'udp' | 'tcp') => ({ protocol, ip: listenIp, ...(announcedAddress ? { announcedAddress } : {}), portRange });
-    const transport = await this.router.createWebRtcTransport({
+    const { where, reserved } = await this.place(userId, direction === 'recv');
+    const transport = await where.router.createWebRtcTransport({
       listenInfos: [listen('udp'), listen('tcp')],
       enableUdp: true,
       enableTcp: true,
@@ -156,7 +174,7 @@ export class MediaRoom {
       initialAvailableOutgoingBitrate: 1_000_000,
       appData: { userId, direction },
     });
-    this.track(userId, transport, direction);
+    this.track(userId, transport, direction, where, reserved);
     return {
       transportId: transport.id,
       iceParameters: transport.iceParameters,
@@ -166,24 +184,38 @@ export class MediaRoom {
   }
 
   /** RTP in/out without ICE/DTLS: for server-side ingest, recording and the capacity benchmark. */
-  async createPlainTransport(userId: string, opts: { comedia: boolean }): Promise<ms.PlainTransport> {
+  /** `receive: true` places it like a receive transport (spread over routers when the budget is used). */
+  async createPlainTransport(userId: string, opts: { comedia: boolean; receive?: boolean }): Promise<ms.PlainTransport> {
     this.assertOpen();
-    const transport = await this.router.createPlainTransport({
+    const { where, reserved } = await this.place(userId, opts.receive === true);
+    const transport = await where.router.createPlainTransport({
       listenInfo: { protocol: 'udp', ip: this.settings.listenIp, portRange: this.settings.portRange },
       rtcpMux: true,
       comedia: opts.comedia,
       appData: { userId, direction: 'plain' },
     });
-    this.track(userId, transport, 'plain');
+    this.track(userId, transport, 'plain', where, reserved);
     return transport;
   }
 
-  private track(userId: string, transport: ms.WebRtcTransport | ms.PlainTransport, direction: Direction): void {
+  /** Sending transports live on the primary router; receiving ones go where consumers fit. */
+  private async place(userId: string, receive: boolean): Promise<{ where: RoomRouter; reserved: number }> {
+    if (!receive) return { where: this.routers.primary, reserved: 0 };
+    const others = [...this.peers.keys()].filter((u) => u !== userId).length;
+    const reserved = Math.max(2, 2 * others); // audio + video from everyone else
+    const where = await this.routers.placeReceiver(reserved);
+    where.reserved += reserved;
+    return { where, reserved };
+  }
+
+  private track(userId: string, transport: ms.WebRtcTransport | ms.PlainTransport, direction: Direction, where: RoomRouter, reserved: number): void {
     const peer = this.peer(userId);
-    peer.transports.set(transport.id, { transport, direction });
-    this.host.load.transports++;
+    const entry = { transport, direction, where, reserved };
+    peer.transports.set(transport.id, entry);
+    where.host.load.transports++;
     (transport as ms.Transport).observer.once('close', () => {
-      this.host.load.transports--;
+      where.host.load.transports--;
+      where.reserved -= entry.reserved;
       peer.transports.delete(transport.id);
     });
   }
@@ -206,7 +238,7 @@ export class MediaRoom {
     if (t.direction === 'recv') throw new DomainError('INVALID_STATE', 'cannot produce on a receive transport');
     const producer = await t.transport
       
-      .produce({ kind: req.kind, rtpParameters: req.rtpParameters as ms.RtpParameters, appData: { userId, source: req.source } })
+      .produce({ kind: req.kind, rtpParameters: req.rtpParameters as ms.RtpParameters, paused: req.paused === true, appData: { userId, source: req.source } })
       .catch(mapMediaError);
     const peer = this.peer(userId);
     peer.producers.set(producer.id, { producer, source: req.source });
@@ -230,9 +262,11 @@ export class MediaRoom {
     const owner = this.findProducer(req.producerId);
     if (!owner) throw notFound('producer');
     if (owner.peer.userId === userId) throw forbidden('cannot consume your own producer');
+    // A receive transport on a spread router gets the producer piped over from the primary.
+    await this.routers.ensurePiped(req.producerId, t.where).catch(mapMediaError);
     let canConsume = false;
     try {
-      canConsume = this.router.canConsume({ producerId: req.producerId, rtpCapabilities });
+      canConsume = t.where.router.canConsume({ producerId: req.producerId, rtpCapabilities });
     } catch (err) {
       mapMediaError(err);
     }
@@ -246,9 +280,16 @@ export class MediaRoom {
     const peer = this.peer(userId);
     peer.consumers.set(consumer.id, { consumer, source: owner.source, ownerId: owner.peer.userId });
     consumer.on('score', ({ score }) => this.noteScore(consumer.id, score));
-    this.host.load.consumers++;
+    const where = t.where;
+    where.host.load.consumers++;
+    where.consumers++;
+    if (t.reserved > 0) {
+      t.reserved--;
+      where.reserved--;
+    }
     consumer.observer.once('close', () => {
-      this.host.load.consumers--;
+      where.host.load.consumers--;
+      where.consumers--;
       peer.consumers.delete(consumer.id);
     });
     // The producer went away (its owner left or closed it): tell this consumer's owner.
@@ -341,6 +382,7 @@ export class MediaRoom {
   close(): void {
     if (this.closed) return;
     this.closeInternal();
+    this.routers.closeExtra();
     this.router.close();
   }
 

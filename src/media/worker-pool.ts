@@ -57,15 +57,19 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     return this.workers.size;
   }
 
-  /** Least loaded by consumers+producers (the forwarding work), then by routers. */
-  pickLeastLoaded(except?: number): PooledWorker {
+  /** Least loaded by consumers+producers (the forwarding work), then by routers; avoids the given pids if it can. */
+  pickLeastLoaded(avoid: number[] = []): PooledWorker {
     let best: PooledWorker | undefined;
+    let fallback: PooledWorker | undefined;
     for (const w of this.workers.values()) {
-      if (w.worker.closed || w.state !== 'active' || w.pid === except) continue;
+      if (w.worker.closed || w.state !== 'active') continue;
+      if (!fallback || score(w.load) < score(fallback.load)) fallback = w;
+      if (avoid.includes(w.pid)) continue;
       if (!best || score(w.load) < score(best.load)) best = w;
     }
-    if (!best) throw new Error('no live media worker');
-    return best;
+    const pick = best ?? fallback;
+    if (!pick) throw new Error('no live media worker');
+    return pick;
   }
 
   async spawn(): Promise<PooledWorker> {

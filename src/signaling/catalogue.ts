@@ -98,8 +98,8 @@ export interface ServerEvents {
   'presence:changed': { userId: string; status: PresenceStatus };
   /** To a callee's other devices once one of them answered (stop ringing there), and to a device whose seat another device of the same user took over (leave the call UI, release media). */
   'call:answered-elsewhere': { callId: string };
-  /** The call's media moved to another worker (its worker died): close both transports, keep local tracks, create new transports, produce again, consume again. The call goes on. */
-  'media:reconnect': { callId: string; reason: 'worker_died'; routerRtpCapabilities: unknown };
+  /** The call's media moved to another worker (its worker died, or an operator moved it): close both transports, keep local tracks, create new transports, produce again, consume again. The call goes on. */
+  'media:reconnect': { callId: string; reason: 'worker_died' | 'migrated'; routerRtpCapabilities: unknown };
 }
 export type ServerEventName = keyof ServerEvents;
 

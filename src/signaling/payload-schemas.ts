@@ -44,7 +44,7 @@ export const schemas = {
   callRef: z.object({ callId: id }),
   createTransport: z.object({ callId: id, direction: z.enum(['send', 'recv']) }),
   connectTransport: z.object({ transportId: id, dtlsParameters }),
-  produce: z.object({ transportId: id, kind: mediaKind, rtpParameters, source: mediaSource }),
+  produce: z.object({ transportId: id, kind: mediaKind, rtpParameters, source: mediaSource, paused: z.boolean().optional() }),
   consume: z.object({ transportId: id, producerId: id, rtpCapabilities }),
   consumerRef: z.object({ consumerId: id }),
   producerRef: z.object({ producerId: id }),

@@ -1,4 +1,6 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { CpuSeriesView, HearthAdminDebug, LoadBarView } from '../../client/src/admin/debug-api';
+import type { AdminCall, AdminWorker } from '../../client/src/admin/types';
 import type { AppState, CallEnd, HearthDebug, InboundStat, LocalTrackInfo, ParticipantView, PresenceView, ReceivedEvent } from '../../client/src/debug-api';
 import { CallService } from '../../src/calls/call.service';
 import { devToken, type TestApp } from './app';
@@ -25,14 +27,27 @@ export function launchChromium(): Promise<Browser> {
 export const WAIT_MS = 45_000;
 
 type HearthWindow = typeof globalThis & { __hearth: HearthDebug };
+type AdminWindow = typeof globalThis & { __hearthAdmin: HearthAdminDebug };
 /** The little of the DOM the page-side helpers use (the tests' tsconfig has no DOM lib). */
-type PageDocument = { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
+type PageTrack = { kind: string; readyState: string; id: string };
+type PageMediaElement = { srcObject: { getTracks(): PageTrack[] } | null };
+type PageElement = { getAttribute(name: string): string | null; querySelector(selector: string): PageMediaElement | null };
+type PageDocument = { querySelector(selector: string): PageElement | null };
 type DocumentWindow = typeof globalThis & { document: PageDocument };
 
 /** The presence panel's `data-status` for `userId` in the page, or null when not listed. */
 function presenceStatusInPage(userId: string): string | null {
   const selector = `[data-testid=${JSON.stringify(`presence-user-${userId}`)}]`;
   return (globalThis as DocumentWindow).document.querySelector(selector)?.getAttribute('data-status') ?? null;
+}
+
+/** The tracks a remote tile plays, per element (its video and its audio element); null when there is no tile. */
+function tileTracksInPage(userId: string): { video: PageTrack[]; audio: PageTrack[] } | null {
+  const tile = (globalThis as DocumentWindow).document.querySelector(`[data-testid="remote-tile"][data-user-id=${JSON.stringify(userId)}]`);
+  if (!tile) return null;
+  const tracks = (selector: string) =>
+    (tile.querySelector(selector)?.srcObject?.getTracks() ?? []).map((t) => ({ kind: t.kind, readyState: t.readyState, id: t.id }));
+  return { video: tracks('video'), audio: tracks('audio') };
 }
 
 /** A unique user id per test, so one failed test cannot leave another's users busy. */
@@ -165,6 +180,19 @@ export class ClientPage {
     return this.page.getByTestId('status').innerText();
   }
 
+  /** What the remote tile of `userId` plays: the tracks on its video and audio elements (null: no tile). */
+  tileTracks(userId: string): Promise<{ video: PageTrack[]; audio: PageTrack[] } | null> {
+    return this.page.evaluate(tileTracksInPage, userId);
+  }
+
+  mediaReconnecting(): Promise<boolean> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.mediaReconnecting);
+  }
+
+  mediaReconnects(): Promise<number> {
+    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.mediaReconnects);
+  }
+
   // ------------------------------------------------------------------ waiting
 
   async waitForState(state: AppState, timeout = WAIT_MS): Promise<void> {
@@ -186,19 +214,20 @@ export class ClientPage {
   /**
    * Waits until `count` remote video streams have decoded frames; returns Date.now() in the page
    * when first seen. Polls getStats inside the page (waitForFunction does not await promises).
+   * Streams of the consumers in `ignoreConsumerIds` (e.g. from before a media reconnect) do not count.
    */
-  async waitForDecodedVideo(count: number, timeout = WAIT_MS, polling = 50): Promise<number> {
+  async waitForDecodedVideo(count: number, timeout = WAIT_MS, polling = 50, ignoreConsumerIds: string[] = []): Promise<number> {
     const seenAt = await this.page.evaluate(
-      async ({ n, timeout, polling }) => {
+      async ({ n, timeout, polling, ignore }) => {
         const deadline = Date.now() + timeout;
         while (Date.now() < deadline) {
           const stats = await (globalThis as HearthWindow).__hearth.inboundStats();
-          if (stats.filter((s) => s.kind === 'video' && s.framesDecoded > 0).length >= n) return Date.now();
+          if (stats.filter((s) => s.kind === 'video' && s.framesDecoded > 0 && !ignore.includes(s.consumerId)).length >= n) return Date.now();
           await new Promise((r) => setTimeout(r, polling));
         }
         return null;
       },
-      { n: count, timeout, polling },
+      { n: count, timeout, polling, ignore: ignoreConsumerIds },
     );
     if (seenAt === null) throw new Error(`${this.userId}: fewer than ${count} remote video streams decoded within ${timeout} ms`);
     return seenAt;
@@ -218,6 +247,97 @@ export class ClientPage {
         packetsDelta: a.packetsReceived - (b?.packetsReceived ?? 0),
       };
     });
+  }
+}
+
+/**
+ * The operators' page (`/admin.html`) in its own browser context, signed in with a dev token of
+ * `role`, read through the page and `window.__hearthAdmin`.
+ */
+export class AdminPage {
+  readonly problems: string[] = [];
+  readonly expectedProblems: RegExp[] = [];
+
+  private constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+    readonly userId: string,
+  ) {
+    page.on('pageerror', (err) => this.problems.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error' && msg.type() !== 'warning') return;
+      const text = `console.${msg.type()}: ${msg.text()}`;
+      if (!this.expectedProblems.some((re) => re.test(text))) this.problems.push(text);
+    });
+  }
+
+  /** Opens the page; signs in unless `signIn` is false (e.g. to expect an error first). */
+  static async open(browser: Browser, baseUrl: string, userId: string, opts: { role?: 'admin' | 'member'; signIn?: boolean } = {}): Promise<AdminPage> {
+    const context = await browser.newContext();
+    const admin = new AdminPage(context, await context.newPage(), userId);
+    await admin.page.goto(`${baseUrl}/admin.html`);
+    if (opts.signIn !== false) await admin.signIn(opts.role ?? 'admin');
+    return admin;
+  }
+
+  /** Fills in the sign-in form and submits it; for an admin, waits for the dashboard's first refresh. */
+  async signIn(role: 'admin' | 'member'): Promise<void> {
+    await this.page.getByTestId('admin-name').fill(`Operator ${this.userId}`);
+    await this.page.getByTestId('admin-user-id').fill(this.userId);
+    await this.page.getByTestId('admin-role').selectOption(role);
+    await this.page.getByTestId('admin-connect').click();
+    if (role === 'admin') await this.waitForRefreshes(1);
+  }
+
+  async close(): Promise<void> {
+    await this.context.close().catch(() => undefined);
+  }
+
+  state(): Promise<string> {
+    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.state);
+  }
+
+  refreshes(): Promise<number> {
+    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.refreshes);
+  }
+
+  workers(): Promise<AdminWorker[]> {
+    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.workers());
+  }
+
+  calls(): Promise<AdminCall[]> {
+    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.calls());
+  }
+
+  /** Samples on the CPU chart's time axis, read from the Chart.js instance. */
+  cpuSamples(): Promise<number> {
+    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.cpuSamples());
+  }
+
+  cpuSeries(): Promise<CpuSeriesView[]> {
+    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.cpuSeries());
+  }
+
+  loadBars(): Promise<LoadBarView[]> {
+    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.loadBars());
+  }
+
+  /** The pids of the worker table's rows, in table order. */
+  async workerRowPids(): Promise<number[]> {
+    const pids = await this.page.getByTestId('worker-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-pid')));
+    return pids.map(Number);
+  }
+
+  workerRow(pid: number): Locator {
+    return this.page.locator(`[data-testid="worker-row"][data-pid="${pid}"]`);
+  }
+
+  callRow(callId: string): Locator {
+    return this.page.locator(`[data-testid="call-row"][data-call-id="${callId}"]`);
+  }
+
+  async waitForRefreshes(n: number, timeout = WAIT_MS): Promise<void> {
+    await this.page.waitForFunction((min) => (globalThis as AdminWindow).__hearthAdmin.refreshes >= min, n, { timeout, polling: 50 });
   }
 }
 

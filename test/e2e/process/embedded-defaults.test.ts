@@ -32,7 +32,9 @@ describe('npm start with embedded defaults', () => {
   it('is ready on an embedded PostgreSQL and live media workers', async () => {
     const res = await fetch(`${server.url}/health/ready`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { workers: number }).workers).toBeGreaterThanOrEqual(1);
+    const body = (await res.json()) as { info: { database: { status: string }; mediaWorkers: { status: string; live: number } } };
+    expect(body.info.database.status).toBe('up');
+    expect(body.info.mediaWorkers.live).toBeGreaterThanOrEqual(1);
     expect(await portOpen(pgPort)).toBe(true);
   });
 

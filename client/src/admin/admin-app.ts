@@ -1,0 +1,204 @@
+import { fetchDevToken, type DevRole } from '../dev-token';
+import { errorCode } from '../errors';
+import { AdminApi } from './api';
+import { CallsTable } from './calls-table';
+import { CpuChart, LoadChart } from './charts';
+import { CpuHistory } from './cpu-history';
+import type { AdminErrorView, AdminState } from './debug-api';
+import type { AdminView } from './admin-view';
+import type { AdminCall, AdminWorker } from './types';
+import { WorkersTable, type WorkerAction } from './workers-table';
+
+/** How often the workers and calls are read. */
+export const POLL_MS = 2_000;
+/** Samples kept on the CPU chart (two minutes at one per POLL_MS). */
+export const CPU_SAMPLES = 60;
+
+const clock = (d: Date) => d.toLocaleTimeString([], { hour12: false });
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+const isAuthError = (code: string) => code === 'UNAUTHORIZED' || code === 'FORBIDDEN';
+
+/**
+ * The operators' page: signs in for a token, then reads workers and calls every POLL_MS and
+ * shows them as charts and tables, with add / drain / force-end. A 401 or 403 stops polling and
+ * shows the error; other failures are shown and polling goes on.
+ */
+export class AdminApp {
+  state: AdminState = 'signed-out';
+  refreshes = 0;
+  error: AdminErrorView | null = null;
+  workers: AdminWorker[] = [];
+  calls: AdminCall[] = [];
+  readonly cpu: CpuChart;
+  readonly load: LoadChart;
+  private readonly history = new CpuHistory(CPU_SAMPLES);
+  private readonly workersTable: WorkersTable;
+  private readonly callsTable: CallsTable;
+  private api: AdminApi | null = null;
+  private timer: number | null = null;
+  private inFlight: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private readonly view: AdminView) {
+    this.cpu = new CpuChart(view.cpuCanvas);
+    this.load = new LoadChart(view.loadCanvas);
+    this.workersTable = new WorkersTable(view.workerRows, view.workersEmpty, (a) => void this.drain(a));
+    this.callsTable = new CallsTable(view.callRows, view.callsEmpty, (callId) => void this.forceEnd(callId));
+  }
+
+  start(): void {
+    const v = this.view;
+    v.signIn.addEventListener('submit', (e) => (e.preventDefault(), void this.signIn()));
+    v.signOutButton.addEventListener('click', () => this.signOut('Signed out'));
+    v.refreshButton.addEventListener('click', () => void this.refresh());
+    v.addWorkerButton.addEventListener('click', () => void this.addWorker());
+    this.setState('signed-out');
+  }
+
+  // ------------------------------------------------------------------ session
+
+  private async signIn(): Promise<void> {
+    const name = this.view.nameInput.value.trim();
+    const userId = this.view.userIdInput.value.trim();
+    const role = this.view.roleSelect.value as DevRole;
+    if (!name || !userId) return this.showError('VALIDATION_FAILED', 'enter a name and a user id');
+    this.showError(null);
+    this.setState('signing-in', 'Signing in…');
+    try {
+      this.api = new AdminApi(await fetchDevToken(userId, name, role));
+    } catch (err) {
+      this.fail(err);
+      this.setState('signed-out', 'Not signed in');
+      return;
+    }
+    this.history.clear();
+    this.refreshes = 0;
+    this.setState('signed-in', `Signed in as ${name} (${userId}, ${role})`);
+    await this.refresh();
+  }
+
+  private signOut(status: string): void {
+    this.api = null;
+    if (this.timer !== null) window.clearTimeout(this.timer);
+    this.timer = null;
+    this.setState('signed-out', status);
+  }
+
+  // ------------------------------------------------------------------ polling
+
+  /** Reads workers and calls now (one read at a time; a request meanwhile reads again after it). */
+  refresh(): Promise<void> {
+    if (this.inFlight) {
+      this.again = true;
+      return this.inFlight;
+    }
+    this.inFlight = this.readAll().finally(() => {
+      this.inFlight = null;
+      if (this.again && this.api) {
+        this.again = false;
+        void this.refresh();
+      } else {
+        this.again = false;
+        this.schedule();
+      }
+    });
+    return this.inFlight;
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) window.clearTimeout(this.timer);
+    this.timer = this.api ? window.setTimeout(() => void this.refresh(), POLL_MS) : null;
+  }
+
+  private async readAll(): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    try {
+      const [workers, calls] = await Promise.all([api.workers(), api.calls()]);
+      if (api !== this.api) return; // signed out (or in again) meanwhile
+      const at = new Date();
+      this.workers = workers;
+      this.calls = calls;
+      this.history.add(at, workers);
+      this.cpu.update(this.history);
+      this.load.update(workers);
+      this.workersTable.render(workers);
+      this.callsTable.render(calls);
+      this.refreshes++;
+      if (this.error?.code === 'NETWORK') this.showError(null);
+      this.view.setStatus(`${this.view.nameInput.value.trim()}: ${count(workers.length, 'worker')}, ${count(calls.length, 'live call')} · updated ${clock(at)}`);
+    } catch (err) {
+      if (api !== this.api) return;
+      this.fail(err);
+      // A token that is not (or no longer) an admin's: polling would only repeat the error.
+      if (isAuthError(errorCode(err))) this.signOut('Not signed in');
+    }
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  private async addWorker(): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    this.view.addWorkerButton.disabled = true;
+    try {
+      const w = await api.addWorker();
+      this.view.setStatus(`Worker ${w.pid} started`);
+    } catch (err) {
+      this.fail(err, 'could not add a worker');
+    } finally {
+      this.view.addWorkerButton.disabled = false;
+    }
+    await this.refresh();
+  }
+
+  private async drain({ pid, migrate }: WorkerAction): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    this.workersTable.setPending(pid, true);
+    try {
+      const r = await api.drainWorker(pid, migrate);
+      this.view.setStatus(migrate ? `Worker ${pid} draining; ${r.migratedCalls} calls moved` : `Worker ${pid} draining; it retires when its calls end`);
+    } catch (err) {
+      this.fail(err, `could not drain worker ${pid}`);
+    } finally {
+      this.workersTable.setPending(pid, false);
+    }
+    await this.refresh();
+  }
+
+  private async forceEnd(callId: string): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    if (!window.confirm(`End call ${callId} for everyone in it?`)) return;
+    this.callsTable.setPending(callId, true);
+    try {
+      await api.endCall(callId);
+      this.view.setStatus(`Call ${callId} force-ended`);
+    } catch (err) {
+      this.fail(err, 'could not end the call');
+    } finally {
+      this.callsTable.setPending(callId, false);
+    }
+    await this.refresh();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private setState(state: AdminState, status?: string): void {
+    this.state = state;
+    this.view.showState(state);
+    if (status !== undefined) this.view.setStatus(status);
+  }
+
+  private showError(code: string | null, message = ''): void {
+    this.error = code === null ? null : { code, message };
+    this.view.showError(code, message);
+  }
+
+  private fail(err: unknown, context?: string): void {
+    console.warn('[hearth admin]', context ?? '', err);
+    const message = err instanceof Error ? err.message : String(err);
+    this.showError(errorCode(err), context ? `${context}: ${message}` : message);
+  }
+}

@@ -1,0 +1,20 @@
+import { ServerError, httpError } from './errors';
+
+export type DevRole = 'member' | 'host' | 'admin';
+
+/** POST /api/dev/token (development servers only): a token for anyone, with an optional role. */
+export async function fetchDevToken(userId: string, name: string, role?: DevRole): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch('/api/dev/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId, name, ...(role ? { role } : {}) }),
+    });
+  } catch (err) {
+    throw new ServerError('NETWORK', `could not reach the server (${String(err)})`);
+  }
+  const body = (await res.json().catch(() => ({}))) as { token?: string };
+  if (!res.ok || !body.token) throw httpError(res, body, 'could not get a token');
+  return body.token;
+}
