@@ -46,7 +46,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
 
   async start(): Promise<void> {
     const spawned = await Promise.all(Array.from({ length: this.opts.numWorkers }, () => this.spawn()));
-    this.logger.log({ workers: spawned.map((w) => w.pid) }, 'media workers started');
+    this.logger.log({ workerPids: spawned.map((w) => w.pid) }, 'media workers started');
   }
 
   list(): PooledWorker[] {
@@ -89,14 +89,14 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
 
   private onDied(pooled: PooledWorker, error: Error): void {
     this.workers.delete(pooled.pid);
-    this.logger.error({ pid: pooled.pid, err: error.message }, 'media worker died; respawning');
+    this.logger.error({ workerPid: pooled.pid, err: error.message }, 'media worker died; respawning');
     this.emit('workerdied', pooled, error);
     if (this.closed) return;
     const timer = setTimeout(() => {
       this.respawnTimers.delete(timer);
       if (this.closed) return;
       this.spawn().then(
-        (w) => this.logger.log({ pid: w.pid, replaced: pooled.pid }, 'media worker respawned'),
+        (w) => this.logger.log({ workerPid: w.pid, replaced: pooled.pid }, 'media worker respawned'),
         (err: Error) => this.logger.error({ err: err.message }, 'media worker respawn failed'),
       );
     }, this.opts.respawnDelayMs);
@@ -113,14 +113,14 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     if (!w) return undefined;
     if (w.state === 'draining') return w;
     w.state = 'draining';
-    this.logger.warn({ pid, routers: w.load.routers }, 'media worker draining');
+    this.logger.warn({ workerPid: pid, routers: w.load.routers }, 'media worker draining');
     const check = setInterval(() => {
       if (w.worker.closed) return clearInterval(check);
       if (w.load.routers > 0) return;
       clearInterval(check);
       this.workers.delete(pid);
       w.worker.close();
-      this.logger.warn({ pid }, 'media worker retired');
+      this.logger.warn({ workerPid: pid }, 'media worker retired');
       this.emit('workerretired', w);
     }, 250);
     check.unref();
