@@ -53,15 +53,8 @@ export interface CallHistoryEntry {
   participants: { userId: string; joinedAt: Date | null; leftAt: Date | null; leaveReason: string | null; audioEnabled: boolean; videoEnabled: boolean }[];
 }
 
-export interface CallEventEntry {
-  at: Date;
-  subject: 'call' | 'participant';
-  userId: string | null;
-  from: string;
-  to: string;
-  reason: string | null;
-  actorId: string | null;
-}
+/** A row of the event log as read back: the same shape the domain records. */
+export type CallEventEntry = CallEvent;
 
 export interface OpenCall {
   callId: string;
