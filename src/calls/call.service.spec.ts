@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/app-config';
 import type { MediaPort } from '../media/media.port';
+import { CallMediaService } from './call-media.service';
 import { CallService, type Actor } from './call.service';
 import { MemoryPresenceStore } from '../presence/memory-presence.store';
 import { PresenceService } from '../presence/presence.service';
@@ -116,11 +117,12 @@ describe('CallService', () => {
   });
 
   it('refuses media requests from a device that does not hold the seat', async () => {
-    const { service, actor } = setup();
+    const { service, actor, media, channel } = setup();
     const { callId } = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
     await service.join(actor('b'), callId);
     const otherDevice: Actor = { ...actor('b'), socketId: 'b-phone' };
-    await expect(service.createTransport(otherDevice, callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(service.createTransport(actor('c'), callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const callMedia = new CallMediaService(service, media, channel);
+    await expect(callMedia.createTransport(otherDevice, callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(callMedia.createTransport(actor('c'), callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });

@@ -3,14 +3,10 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit, Op
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
 import { MEDIA_PORT, type MediaPort, type RoomSink } from '../media/media.port';
-import type { ConsumeAck, ProducerInfo, TransportAck } from '../media/media.types';
 import type {
   CallInitiateRequest,
   CallJoinAck,
-  ConnectTransportRequest,
-  ConsumeRequest,
   EndReason,
-  ProduceRequest,
 } from '../signaling/catalogue';
 import { PresenceService } from '../presence/presence.service';
 import { CallParticipant, CallSession, type LeaveReason } from './call-session';
@@ -246,72 +242,10 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     this.persist(call);
   }
 
-  // ---------------------------------------------------------------- media requests
-
-  async createTransport(actor: Actor, callId: string, direction: 'send' | 'recv'): Promise<TransportAck> {
-    const call = this.seatedCall(actor, callId);
-    return this.media.createTransport(call.id, actor.userId, direction);
-  }
-
-  async connectTransport(actor: Actor, req: ConnectTransportRequest): Promise<void> {
-    const call = this.seatedCall(actor);
-    await this.media.connectTransport(call.id, actor.userId, req.transportId, req.dtlsParameters);
-  }
-
-  async restartIce(actor: Actor, transportId: string): Promise<{ iceParameters: unknown }> {
-    const call = this.seatedCall(actor);
-    return { iceParameters: await this.media.restartIce(call.id, actor.userId, transportId) };
-  }
-
-  async produce(actor: Actor, req: ProduceRequest): Promise<{ producerId: string }> {
-    const call = this.seatedCall(actor);
-    const info = await this.media.produce(call.id, actor.userId, req);
-    this.toPresentOthers(call, actor.userId, (p) =>
-      this.channel.toSocket(p.socketId!, 'media:new-producer', {
-        callId: call.id,
-        producerId: info.producerId,
-        userId: actor.userId,
-        kind: info.kind,
-        source: info.source,
-      }),
-    );
-    this.syncMediaState(call, actor.userId);
-    return { producerId: info.producerId };
-  }
-
-  async consume(actor: Actor, req: ConsumeRequest): Promise<ConsumeAck> {
-    const call = this.seatedCall(actor);
-    return this.media.consume(call.id, actor.userId, req);
-  }
-
-  async resumeConsumer(actor: Actor, consumerId: string): Promise<void> {
-    const call = this.seatedCall(actor);
-    await this.media.resumeConsumer(call.id, actor.userId, consumerId);
-  }
-
-  async setProducerPaused(actor: Actor, producerId: string, paused: boolean): Promise<void> {
-    const call = this.seatedCall(actor);
-    const info: ProducerInfo = await this.media.setProducerPaused(call.id, actor.userId, producerId, paused);
-    this.toPresentOthers(call, actor.userId, (p) =>
-      this.channel.toUser(p.userId, 'call:media-toggled', { callId: call.id, userId: actor.userId, source: info.source, enabled: !paused }),
-    );
-    this.syncMediaState(call, actor.userId);
-  }
-
-  closeProducer(actor: Actor, producerId: string): void {
-    const call = this.seatedCall(actor);
-    this.media.closeProducer(call.id, actor.userId, producerId);
-    this.syncMediaState(call, actor.userId);
-  }
-
-  /** Records whether the user's mic and camera are sending, as the media layer sees it. */
-  private syncMediaState(call: CallSession, userId: string): void {
+  /** Records whether a participant's mic and camera are sending; persisted when it changed. */
+  recordMediaState(call: CallSession, userId: string, audio: boolean, video: boolean): void {
     const p = call.participants.get(userId);
-    if (!p) return;
-    const mine = this.media.producers(call.id).filter((x) => x.userId === userId && !x.paused);
-    const audio = mine.some((x) => x.kind === 'audio');
-    const video = mine.some((x) => x.kind === 'video');
-    if (p.audioEnabled === audio && p.videoEnabled === video) return;
+    if (!p || (p.audioEnabled === audio && p.videoEnabled === video)) return;
     p.audioEnabled = audio;
     p.videoEnabled = video;
     this.persist(call);
@@ -455,7 +389,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     };
   }
 
-  private toPresentOthers(call: CallSession, userId: string, fn: (p: CallParticipant) => void): void {
+  toPresentOthers(call: CallSession, userId: string, fn: (p: CallParticipant) => void): void {
     for (const p of call.others(userId)) if (p.state === 'joined' && p.socketId) fn(p);
   }
 
@@ -466,7 +400,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** The call in which this device holds a joined seat; anything else is FORBIDDEN. */
-  private seatedCall(actor: Actor, callId?: string): CallSession {
+  seatedCall(actor: Actor, callId?: string): CallSession {
     const call = callId ? this.calls.get(callId) : this.callOf(actor.userId);
     const me = call?.participants.get(actor.userId);
     if (!call || !me || me.state !== 'joined' || me.socketId !== actor.socketId || !this.media.hasRoom(call.id)) {

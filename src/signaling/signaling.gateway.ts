@@ -10,6 +10,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { CallMediaService } from '../calls/call-media.service';
 import { CallService, type Actor } from '../calls/call.service';
 import type { Identity } from '../calls/ports';
 import { WsAckInterceptor } from '../common/ws-ack.interceptor';
@@ -33,6 +34,7 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
 
   constructor(
     private readonly calls: CallService,
+    private readonly callMedia: CallMediaService,
     private readonly jwt: JwtService,
     private readonly presence: PresenceService,
     private readonly quality: QualityService,
@@ -109,47 +111,47 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
 
   @SubscribeMessage(C2S.createTransport)
   createTransport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.createTransport)) b: T.CreateTransportRequest) {
-    return this.calls.createTransport(actor(s), b.callId, b.direction);
+    return this.callMedia.createTransport(actor(s), b.callId, b.direction);
   }
 
   @SubscribeMessage(C2S.connectTransport)
   connectTransport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.connectTransport)) b: T.ConnectTransportRequest) {
-    return this.calls.connectTransport(actor(s), b);
+    return this.callMedia.connectTransport(actor(s), b);
   }
 
   @SubscribeMessage(C2S.produce)
   produce(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.produce)) b: T.ProduceRequest) {
-    return this.calls.produce(actor(s), b);
+    return this.callMedia.produce(actor(s), b);
   }
 
   @SubscribeMessage(C2S.consume)
   consume(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.consume)) b: T.ConsumeRequest) {
-    return this.calls.consume(actor(s), b);
+    return this.callMedia.consume(actor(s), b);
   }
 
   @SubscribeMessage(C2S.resumeConsumer)
   resumeConsumer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.consumerRef)) b: { consumerId: string }) {
-    return this.calls.resumeConsumer(actor(s), b.consumerId);
+    return this.callMedia.resumeConsumer(actor(s), b.consumerId);
   }
 
   @SubscribeMessage(C2S.pauseProducer)
   pauseProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }) {
-    return this.calls.setProducerPaused(actor(s), b.producerId, true);
+    return this.callMedia.setProducerPaused(actor(s), b.producerId, true);
   }
 
   @SubscribeMessage(C2S.resumeProducer)
   resumeProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }) {
-    return this.calls.setProducerPaused(actor(s), b.producerId, false);
+    return this.callMedia.setProducerPaused(actor(s), b.producerId, false);
   }
 
   @SubscribeMessage(C2S.closeProducer)
   closeProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }) {
-    return this.calls.closeProducer(actor(s), b.producerId);
+    return this.callMedia.closeProducer(actor(s), b.producerId);
   }
 
   @SubscribeMessage(C2S.restartIce)
   restartIce(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.transportRef)) b: { transportId: string }) {
-    return this.calls.restartIce(actor(s), b.transportId);
+    return this.callMedia.restartIce(actor(s), b.transportId);
   }
 
   @SubscribeMessage(C2S.statsReport)

@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { MEDIA_PORT, type MediaPort } from '../media/media.port';
+import type { ConsumeAck, ProducerInfo, TransportAck } from '../media/media.types';
+import type { ConnectTransportRequest, ConsumeRequest, ProduceRequest } from '../signaling/catalogue';
+import type { CallSession } from './call-session';
+import { CallService, type Actor } from './call.service';
+import { PARTICIPANT_CHANNEL, type ParticipantChannel } from './ports';
+
+/**
+ * The media half of the contract: every request is allowed only from the device that holds
+ * a joined seat in the call (FORBIDDEN otherwise), then handed to the sealed media layer.
+ */
+@Injectable()
+export class CallMediaService {
+  constructor(
+    private readonly calls: CallService,
+    @Inject(MEDIA_PORT) private readonly media: MediaPort,
+    @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
+  ) {}
+
+  async createTransport(actor: Actor, callId: string, direction: 'send' | 'recv'): Promise<TransportAck> {
+    const call = this.calls.seatedCall(actor, callId);
+    return this.media.createTransport(call.id, actor.userId, direction);
+  }
+
+  async connectTransport(actor: Actor, req: ConnectTransportRequest): Promise<void> {
+    const call = this.calls.seatedCall(actor);
+    await this.media.connectTransport(call.id, actor.userId, req.transportId, req.dtlsParameters);
+  }
+
+  async restartIce(actor: Actor, transportId: string): Promise<{ iceParameters: unknown }> {
+    const call = this.calls.seatedCall(actor);
+    return { iceParameters: await this.media.restartIce(call.id, actor.userId, transportId) };
+  }
+
+  async produce(actor: Actor, req: ProduceRequest): Promise<{ producerId: string }> {
+    const call = this.calls.seatedCall(actor);
+    const info = await this.media.produce(call.id, actor.userId, req);
+    this.calls.toPresentOthers(call, actor.userId, (p) =>
+      this.channel.toSocket(p.socketId!, 'media:new-producer', {
+        callId: call.id,
+        producerId: info.producerId,
+        userId: actor.userId,
+        kind: info.kind,
+        source: info.source,
+      }),
+    );
+    this.syncMediaState(call, actor.userId);
+    return { producerId: info.producerId };
+  }
+
+  async consume(actor: Actor, req: ConsumeRequest): Promise<ConsumeAck> {
+    const call = this.calls.seatedCall(actor);
+    return this.media.consume(call.id, actor.userId, req);
+  }
+
+  async resumeConsumer(actor: Actor, consumerId: string): Promise<void> {
+    const call = this.calls.seatedCall(actor);
+    await this.media.resumeConsumer(call.id, actor.userId, consumerId);
+  }
+
+  async setProducerPaused(actor: Actor, producerId: string, paused: boolean): Promise<void> {
+    const call = this.calls.seatedCall(actor);
+    const info: ProducerInfo = await this.media.setProducerPaused(call.id, actor.userId, producerId, paused);
+    this.calls.toPresentOthers(call, actor.userId, (p) =>
+      this.channel.toUser(p.userId, 'call:media-toggled', { callId: call.id, userId: actor.userId, source: info.source, enabled: !paused }),
+    );
+    this.syncMediaState(call, actor.userId);
+  }
+
+  closeProducer(actor: Actor, producerId: string): void {
+    const call = this.calls.seatedCall(actor);
+    this.media.closeProducer(call.id, actor.userId, producerId);
+    this.syncMediaState(call, actor.userId);
+  }
+
+  /** Records whether the user's mic and camera are sending, as the media layer sees it. */
+  private syncMediaState(call: CallSession, userId: string): void {
+    const mine = this.media.producers(call.id).filter((x) => x.userId === userId && !x.paused);
+    this.calls.recordMediaState(call, userId, mine.some((x) => x.kind === 'audio'), mine.some((x) => x.kind === 'video'));
+  }
+}
