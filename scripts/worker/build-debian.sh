@@ -50,7 +50,7 @@ mkdir src
 tar xzf "mediasoup-${VERSION}.tgz" -C src --strip-components=1
 (cd src && patch -p1 --quiet --no-backup-if-mismatch <"$PATCH")
 
-log "meson + ninja (release, -j${JOBS}); about 5 minutes on 2 cores"
+log "meson + ninja (release, -j${JOBS}); about 7 minutes on 2 cores"
 T0=$(date +%s)
 (
 	cd src/worker
