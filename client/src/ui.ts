@@ -1,11 +1,6 @@
 import type { AppState } from './debug-api';
+import { StatusView, byTestId } from './dom';
 import { PresencePanel } from './presence-panel';
-
-function byTestId<T extends HTMLElement>(testId: string, root: ParentNode = document): T {
-  const el = root.querySelector<T>(`[data-testid="${testId}"]`);
-  if (!el) throw new Error(`missing element [data-testid="${testId}"]`);
-  return el;
-}
 
 /** The sections shown in each state. */
 const SECTIONS: Record<AppState, ReadonlyArray<'signIn' | 'lobby' | 'incoming' | 'call' | 'presence'>> = {
@@ -24,7 +19,7 @@ export interface TileBadges {
 }
 
 /** All DOM access (the presence panel's rows: presence-panel.ts). Knows nothing about sockets or mediasoup. */
-export class View {
+export class View extends StatusView {
   readonly signIn = byTestId<HTMLFormElement>('sign-in');
   readonly nameInput = byTestId<HTMLInputElement>('name-input');
   readonly userIdInput = byTestId<HTMLInputElement>('user-id-input');
@@ -47,8 +42,10 @@ export class View {
   readonly presence = new PresencePanel(byTestId<HTMLElement>('presence'));
   private readonly grid = byTestId<HTMLElement>('grid');
   private readonly localVideo = byTestId<HTMLElement>('local-tile').querySelector('video') as HTMLVideoElement;
-  private readonly status = byTestId<HTMLElement>('status');
-  private readonly error = byTestId<HTMLElement>('error');
+
+  constructor() {
+    super('status', 'error');
+  }
 
   showState(state: AppState): void {
     const visible = SECTIONS[state];
@@ -60,18 +57,6 @@ export class View {
     this.presence.setCallable(state === 'ready');
     this.connectButton.disabled = state === 'connecting';
     document.body.dataset.state = state;
-  }
-
-  setStatus(text: string): void {
-    this.status.textContent = text;
-  }
-
-  /** Shows an error (with its code) until the next one or until cleared with null. */
-  showError(code: string | null, message = ''): void {
-    this.error.hidden = code === null;
-    this.error.textContent = code === null ? '' : `${code}: ${message}`;
-    if (code === null) delete this.error.dataset.code;
-    else this.error.dataset.code = code;
   }
 
   showIncoming(fromName: string, media: string): void {

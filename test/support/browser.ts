@@ -1,9 +1,10 @@
+import type { INestApplication } from '@nestjs/common';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import type { CpuSeriesView, HearthAdminDebug, LoadBarView } from '../../client/src/admin/debug-api';
-import type { AdminCall, AdminWorker } from '../../client/src/admin/types';
-import type { AppState, CallEnd, HearthDebug, InboundStat, LocalTrackInfo, ParticipantView, PresenceView, ReceivedEvent } from '../../client/src/debug-api';
+import type { HearthAdminDebug } from '../../client/src/admin/debug-api';
+import type { AppState, HearthDebug, InboundStat } from '../../client/src/debug-api';
 import { CallService } from '../../src/calls/call.service';
-import { devToken, type TestApp } from './app';
+import { MediaService } from '../../src/media/media.service';
+import { devToken, startTestApp, type TestApp } from './app';
 
 /** Flags for a headless Chromium with fake camera/microphone that auto-grants them. */
 export const CHROMIUM_ARGS = [
@@ -55,17 +56,20 @@ export function uniqueUser(name: string): string {
   return `${name}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** A member of a page's debug hook as read from the test: a method's (awaited) result, else the property. */
+type DebugValue<T> = T extends () => infer R ? Awaited<R> : T;
+
 /**
- * One user in their own browser context, driving the sample client through its UI and
- * reading its state through `window.__hearth`.
+ * A page in its own browser context that records its page errors and console errors/warnings and
+ * exposes its read-only debug hook (`window[hook]`, of type `Debug`).
  */
-export class ClientPage {
+abstract class WatchedPage<Debug> {
   /** Page errors and console errors/warnings, printed after each test. */
   readonly problems: string[] = [];
   /** Console messages a test provokes on purpose (e.g. failed reconnects while offline). */
   readonly expectedProblems: RegExp[] = [];
 
-  private constructor(
+  protected constructor(
     readonly context: BrowserContext,
     readonly page: Page,
     readonly userId: string,
@@ -77,6 +81,32 @@ export class ClientPage {
       if (!this.expectedProblems.some((re) => re.test(text))) this.problems.push(text);
     });
   }
+
+  protected abstract readonly hook: '__hearth' | '__hearthAdmin';
+
+  async close(): Promise<void> {
+    await this.context.close().catch(() => undefined);
+  }
+
+  /** The debug hook's `key` (every method there takes no arguments). */
+  protected read<K extends keyof Debug & string>(key: K): Promise<DebugValue<Debug[K]>> {
+    return this.page.evaluate(
+      async ({ hook, key }) => {
+        const debug = (globalThis as unknown as Record<string, Record<string, unknown>>)[hook];
+        const value = debug[key];
+        return typeof value === 'function' ? await (value as () => unknown).call(debug) : value;
+      },
+      { hook: this.hook, key },
+    ) as Promise<DebugValue<Debug[K]>>;
+  }
+}
+
+/**
+ * One user in their own browser context, driving the sample client through its UI and
+ * reading its state through `window.__hearth`.
+ */
+export class ClientPage extends WatchedPage<HearthDebug> {
+  protected readonly hook = '__hearth';
 
   /** Opens the client served by the gateway itself and connects as `userId`. */
   static async open(browser: Browser, baseUrl: string, userId: string, name = userId): Promise<ClientPage> {
@@ -125,55 +155,24 @@ export class ClientPage {
     await this.page.getByTestId(testId).click();
   }
 
-  async close(): Promise<void> {
-    await this.context.close().catch(() => undefined);
-  }
-
   // ------------------------------------------------------------------ reading state
 
-  state(): Promise<AppState> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.state);
-  }
-
-  callId(): Promise<string | null> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.callId);
-  }
-
-  lastEnd(): Promise<CallEnd | null> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.lastEnd);
-  }
-
-  joinSentAt(): Promise<number | null> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.joinSentAt);
-  }
-
-  localTracks(): Promise<LocalTrackInfo[]> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.localTracks());
-  }
-
-  transportsClosed(): Promise<boolean> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.transportsClosed());
-  }
-
-  inboundStats(): Promise<InboundStat[]> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.inboundStats());
-  }
-
-  participants(): Promise<ParticipantView[]> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.participants());
-  }
-
-  presence(): Promise<PresenceView[]> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.presence());
-  }
+  readonly state = () => this.read('state');
+  readonly callId = () => this.read('callId');
+  readonly lastEnd = () => this.read('lastEnd');
+  readonly joinSentAt = () => this.read('joinSentAt');
+  readonly localTracks = () => this.read('localTracks');
+  readonly transportsClosed = () => this.read('transportsClosed');
+  readonly inboundStats = () => this.read('inboundStats');
+  readonly participants = () => this.read('participants');
+  readonly presence = () => this.read('presence');
+  readonly events = () => this.read('events');
+  readonly mediaReconnecting = () => this.read('mediaReconnecting');
+  readonly mediaReconnects = () => this.read('mediaReconnects');
 
   /** The presence panel's `data-status` for `userId`, or null when they are not listed. */
   presenceStatus(userId: string): Promise<string | null> {
     return this.page.evaluate(presenceStatusInPage, userId);
-  }
-
-  events(): Promise<ReceivedEvent[]> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.events());
   }
 
   status(): Promise<string> {
@@ -183,14 +182,6 @@ export class ClientPage {
   /** What the remote tile of `userId` plays: the tracks on its video and audio elements (null: no tile). */
   tileTracks(userId: string): Promise<{ video: PageTrack[]; audio: PageTrack[] } | null> {
     return this.page.evaluate(tileTracksInPage, userId);
-  }
-
-  mediaReconnecting(): Promise<boolean> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.mediaReconnecting);
-  }
-
-  mediaReconnects(): Promise<number> {
-    return this.page.evaluate(() => (globalThis as HearthWindow).__hearth.mediaReconnects);
   }
 
   // ------------------------------------------------------------------ waiting
@@ -254,22 +245,8 @@ export class ClientPage {
  * The operators' page (`/admin.html`) in its own browser context, signed in with a dev token of
  * `role`, read through the page and `window.__hearthAdmin`.
  */
-export class AdminPage {
-  readonly problems: string[] = [];
-  readonly expectedProblems: RegExp[] = [];
-
-  private constructor(
-    readonly context: BrowserContext,
-    readonly page: Page,
-    readonly userId: string,
-  ) {
-    page.on('pageerror', (err) => this.problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() !== 'error' && msg.type() !== 'warning') return;
-      const text = `console.${msg.type()}: ${msg.text()}`;
-      if (!this.expectedProblems.some((re) => re.test(text))) this.problems.push(text);
-    });
-  }
+export class AdminPage extends WatchedPage<HearthAdminDebug> {
+  protected readonly hook = '__hearthAdmin';
 
   /** Opens the page; signs in unless `signIn` is false (e.g. to expect an error first). */
   static async open(browser: Browser, baseUrl: string, userId: string, opts: { role?: 'admin' | 'member'; signIn?: boolean } = {}): Promise<AdminPage> {
@@ -289,38 +266,15 @@ export class AdminPage {
     if (role === 'admin') await this.waitForRefreshes(1);
   }
 
-  async close(): Promise<void> {
-    await this.context.close().catch(() => undefined);
-  }
-
-  state(): Promise<string> {
-    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.state);
-  }
-
-  refreshes(): Promise<number> {
-    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.refreshes);
-  }
-
-  workers(): Promise<AdminWorker[]> {
-    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.workers());
-  }
-
-  calls(): Promise<AdminCall[]> {
-    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.calls());
-  }
+  readonly state = () => this.read('state');
+  readonly refreshes = () => this.read('refreshes');
+  readonly workers = () => this.read('workers');
+  readonly calls = () => this.read('calls');
 
   /** Samples on the CPU chart's time axis, read from the Chart.js instance. */
-  cpuSamples(): Promise<number> {
-    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.cpuSamples());
-  }
-
-  cpuSeries(): Promise<CpuSeriesView[]> {
-    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.cpuSeries());
-  }
-
-  loadBars(): Promise<LoadBarView[]> {
-    return this.page.evaluate(() => (globalThis as AdminWindow).__hearthAdmin.loadBars());
-  }
+  readonly cpuSamples = () => this.read('cpuSamples');
+  readonly cpuSeries = () => this.read('cpuSeries');
+  readonly loadBars = () => this.read('loadBars');
 
   /** The pids of the worker table's rows, in table order. */
   async workerRowPids(): Promise<number[]> {
@@ -361,4 +315,114 @@ export async function endLiveCalls(t: TestApp): Promise<void> {
   for (const id of ids) {
     await fetch(`${t.url}/api/calls/${id}/end`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
   }
+}
+
+/** A describe block's server and pages (see `browserSuite`). */
+export type BrowserSuite = ReturnType<typeof browserSuite>;
+
+/**
+ * Registers a describe block's hooks: one server (with config `overrides`) and one Chromium for
+ * all its tests; after each test, prints its pages' problems, closes them and ends any call it left live.
+ */
+export function browserSuite(overrides: Parameters<typeof startTestApp>[0] = {}) {
+  let t: TestApp | undefined;
+  let browser: Browser | undefined;
+  let pages: Array<ClientPage | AdminPage> = [];
+  const track = <P extends ClientPage | AdminPage>(p: P): P => {
+    pages.push(p);
+    return p;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp(overrides);
+    browser = await launchChromium();
+  });
+
+  afterEach(async () => {
+    for (const p of pages) if (p.problems.length) console.log(`[${p.userId}] page problems:\n  ${p.problems.join('\n  ')}`);
+    await Promise.all(pages.map((p) => p.close()));
+    pages = [];
+    if (t) await endLiveCalls(t);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  return {
+    /** The suite's server (started in `beforeAll`: use it inside tests). */
+    get t(): TestApp {
+      return t!;
+    },
+    /** Opens the call page signed in as a new user named `name`, or as `userId` (e.g. a second device); closed after the test. */
+    open: async (name: string, userId = uniqueUser(name)) => track(await ClientPage.open(browser!, t!.url, userId, name)),
+    /** Opens the admin page as a new operator (see `AdminPage.open`); closed after the test. */
+    openAdmin: async (opts: { role?: 'admin' | 'member'; signIn?: boolean } = {}) => track(await AdminPage.open(browser!, t!.url, uniqueUser('operator'), opts)),
+  };
+}
+
+/** New pages for alice and bob; alice calls bob through the UI with `media` and bob answers (media may not flow yet). */
+export async function startOneToOneCall(suite: BrowserSuite, media: 'video' | 'audio'): Promise<{ alice: ClientPage; bob: ClientPage }> {
+  const alice = await suite.open('alice');
+  const bob = await suite.open('bob');
+  await alice.call([bob.userId], media);
+  await bob.answer();
+  return { alice, bob };
+}
+
+/** alice video-calls bob through the UI and bob answers; resolves once both decode the other's video (their own tracks live). */
+export async function startOneToOneVideoCall(suite: BrowserSuite): Promise<{ alice: ClientPage; bob: ClientPage; callId: string }> {
+  const { alice, bob } = await startOneToOneCall(suite, 'video');
+  await Promise.all([alice.waitForDecodedVideo(1), bob.waitForDecodedVideo(1)]);
+  for (const p of [alice, bob]) expect((await p.localTracks()).every((tr) => tr.readyState === 'live')).toBe(true);
+  const callId = (await alice.callId())!;
+  expect(callId).toBeTruthy();
+  return { alice, bob, callId };
+}
+
+/** alice calls bob and carol (comma-separated in the callee field); both answer; resolves once everyone decodes both others. */
+export async function startGroupCall(suite: BrowserSuite) {
+  const [alice, bob, carol] = await Promise.all([suite.open('alice'), suite.open('bob'), suite.open('carol')]);
+  await alice.call([bob.userId, carol.userId], 'video');
+  await Promise.all([bob.answer(), carol.answer()]);
+  await Promise.all([alice, bob, carol].map((p) => p.waitForDecodedVideo(2)));
+  const callId = (await alice.callId())!;
+  return { alice, bob, carol, everyone: [alice, bob, carol], callId };
+}
+
+/** Both directions between two pages, for checks that hold each way: `for (const [me, other] of bothWays(a, b))`. */
+export function bothWays<T>(a: T, b: T): Array<readonly [T, T]> {
+  return [
+    [a, b],
+    [b, a],
+  ];
+}
+
+/** The page opened a camera and a microphone, both tracks have ended, and its transports are closed. */
+export async function expectCaptureReleased(p: ClientPage): Promise<void> {
+  const tracks = await p.localTracks();
+  expect(tracks.map((tr) => tr.kind).sort()).toEqual(['audio', 'video']);
+  expect(tracks.filter((tr) => tr.readyState !== 'ended')).toEqual([]);
+  expect(await p.transportsClosed()).toBe(true);
+}
+
+/** The server holds no media for the call, and soon no mediasoup object at all. */
+export async function expectServerMediaReleased(app: INestApplication, callId: string): Promise<void> {
+  const media = app.get(MediaService);
+  expect(media.counts(callId)).toBeUndefined();
+  await eventually(() => media.liveObjects(), (o) => o.routers === 0, 10_000, 'no live mediasoup objects');
+  expect(await media.liveObjects()).toEqual({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+}
+
+/** Waits until `me` receives growing video and audio, then expects exactly `other`'s two streams; returns the growth. */
+export async function expectReceivingFrom(me: ClientPage, other: ClientPage, what = `${me.userId} receiving from ${other.userId}`) {
+  const growth = await eventually(
+    () => me.inboundGrowth(1_000),
+    (g) => g.some((s) => s.kind === 'video' && s.framesDelta > 0) && g.some((s) => s.kind === 'audio' && s.packetsDelta > 0),
+    undefined,
+    what,
+  );
+  expect(growth.map((s) => `${s.kind}:${s.userId}`).sort()).toEqual([`audio:${other.userId}`, `video:${other.userId}`]);
+  return growth;
 }

@@ -1,50 +1,27 @@
-import type { Browser } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { MediaService } from '../../../src/media/media.service';
-import { connectUser, nextEvent, ok, startTestApp, type TestApp } from '../../support/app';
-import { AdminPage, endLiveCalls, eventually, launchChromium, uniqueUser } from '../../support/browser';
+import { connectUser, nextEvent, ok } from '../../support/app';
+import { browserSuite, eventually, uniqueUser } from '../../support/browser';
 
 /** The operators' page (`/admin.html`) against the real gateway: workers, live CPU chart, calls, force-end, authz. */
 describe('browser: admin page', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let admins: AdminPage[] = [];
+  const suite = browserSuite();
   let sockets: Socket[] = [];
 
-  const openAdmin = async (opts: { role?: 'admin' | 'member'; signIn?: boolean } = {}) => {
-    const admin = await AdminPage.open(browser, t.url, uniqueUser('operator'), opts);
-    admins.push(admin);
-    return admin;
-  };
-
   const poolPids = () =>
-    t.app
+    suite.t.app
       .get(MediaService)
       .pool.list()
       .map((w) => w.pid)
       .sort((a, b) => a - b);
 
-  beforeAll(async () => {
-    t = await startTestApp();
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    for (const a of admins) if (a.problems.length) console.log(`[${a.userId}] page problems:\n  ${a.problems.join('\n  ')}`);
-    await Promise.all(admins.map((a) => a.close()));
-    admins = [];
+  afterEach(() => {
     for (const s of sockets) s.disconnect();
     sockets = [];
-    await endLiveCalls(t);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
   });
 
   it('shows a row per worker and a CPU chart that gains a point per worker every poll; adds and drains a worker', async () => {
-    const admin = await openAdmin();
+    const admin = await suite.openAdmin();
     expect(await admin.state()).toBe('signed-in');
     expect(await admin.workerRowPids()).toEqual(poolPids());
     expect(await admin.workerRowPids()).toHaveLength(2);
@@ -70,7 +47,7 @@ describe('browser: admin page', () => {
 
     // Drain it: it hosts no call, so it retires and its row goes.
     await admin.workerRow(added).getByTestId('drain').click();
-    await eventually(async () => t.app.get(MediaService).pool.get(added), (w) => w === undefined, 10_000, 'drained worker retired');
+    await eventually(async () => suite.t.app.get(MediaService).pool.get(added), (w) => w === undefined, 10_000, 'drained worker retired');
     await eventually(() => admin.workerRowPids(), (pids) => !pids.includes(added), undefined, 'drained worker row gone');
     expect(await admin.workerRowPids()).toEqual(poolPids());
     expect(admin.problems).toEqual([]);
@@ -79,15 +56,15 @@ describe('browser: admin page', () => {
   it('lists a live call with its participants and worker pid; Force-end ends it for both sockets', async () => {
     const alice = uniqueUser('alice');
     const bob = uniqueUser('bob');
-    const a = await connectUser(t.url, alice);
-    const b = await connectUser(t.url, bob);
+    const a = await connectUser(suite.t.url, alice);
+    const b = await connectUser(suite.t.url, bob);
     sockets.push(a, b);
     const { callId } = await ok<{ callId: string }>(a, 'call:initiate', { calleeIds: [bob], media: 'audio' });
     await ok(a, 'call:join', { callId });
     await ok(b, 'call:join', { callId });
-    const host = t.app.get(MediaService).room(callId).host.pid;
+    const host = suite.t.app.get(MediaService).room(callId).host.pid;
 
-    const admin = await openAdmin();
+    const admin = await suite.openAdmin();
     const row = admin.callRow(callId);
     await row.waitFor({ state: 'visible' });
     expect(await row.getByTestId('call-worker').innerText()).toBe(String(host));
@@ -108,7 +85,7 @@ describe('browser: admin page', () => {
   });
 
   it('a member token gets a visible FORBIDDEN error and no dashboard', async () => {
-    const member = await openAdmin({ signIn: false });
+    const member = await suite.openAdmin({ signIn: false });
     member.expectedProblems.push(/403|FORBIDDEN|admin role required/);
     await member.signIn('member');
     const error = member.page.getByTestId('admin-error');

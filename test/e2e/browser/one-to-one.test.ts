@@ -1,52 +1,22 @@
-import type { Browser } from 'playwright-core';
 import { MediaService } from '../../../src/media/media.service';
-import { startTestApp, type TestApp } from '../../support/app';
-import { ClientPage, endLiveCalls, eventually, launchChromium, uniqueUser } from '../../support/browser';
+import {
+  bothWays,
+  browserSuite,
+  eventually,
+  expectCaptureReleased,
+  expectServerMediaReleased,
+  startOneToOneCall,
+  startOneToOneVideoCall,
+  uniqueUser,
+} from '../../support/browser';
 
 /** Real Chromium pages, served by the gateway itself, calling each other through the real SFU. */
 describe('browser: 1:1 calls', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let pages: ClientPage[] = [];
-
-  const open = async (name: string) => {
-    const client = await ClientPage.open(browser, t.url, uniqueUser(name), name);
-    pages.push(client);
-    return client;
-  };
-
-  /** alice video-calls bob through the UI and bob answers; resolves once both decode video. */
-  const videoCall = async () => {
-    const alice = await open('alice');
-    const bob = await open('bob');
-    await alice.call([bob.userId], 'video');
-    await bob.answer();
-    await Promise.all([alice.waitForDecodedVideo(1), bob.waitForDecodedVideo(1)]);
-    const callId = (await alice.callId())!;
-    expect(callId).toBeTruthy();
-    return { alice, bob, callId };
-  };
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    for (const p of pages) if (p.problems.length) console.log(`[${p.userId}] page problems:\n  ${p.problems.join('\n  ')}`);
-    await Promise.all(pages.map((p) => p.close()));
-    pages = [];
-    await endLiveCalls(t);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const suite = browserSuite();
 
   it('video call: each side decodes the other one\'s video and receives their audio', async () => {
-    const alice = await open('alice');
-    const bob = await open('bob');
+    const alice = await suite.open('alice');
+    const bob = await suite.open('bob');
     await alice.call([bob.userId], 'video');
     await bob.waitForIncoming();
     expect(await bob.page.getByTestId('incoming-text').innerText()).toContain('alice');
@@ -67,10 +37,7 @@ describe('browser: 1:1 calls', () => {
     expect(await bob.callId()).toBe(callId);
     expect(await alice.page.getByTestId('call-id').innerText()).toBe(callId);
 
-    for (const [me, other] of [
-      [alice, bob],
-      [bob, alice],
-    ] as const) {
+    for (const [me, other] of bothWays(alice, bob)) {
       const growth = await me.inboundGrowth();
       const video = growth.filter((s) => s.kind === 'video');
       const audio = growth.filter((s) => s.kind === 'audio');
@@ -88,30 +55,24 @@ describe('browser: 1:1 calls', () => {
   });
 
   it('end for all: every local track ends, transports close, and the server holds no media for the call', async () => {
-    const { alice, bob, callId } = await videoCall();
-    const media = t.app.get(MediaService);
-    expect(media.counts(callId)).toMatchObject({ peers: 2, transports: 4, producers: 4, consumers: 4 });
+    const { alice, bob, callId } = await startOneToOneVideoCall(suite);
+    expect(suite.t.app.get(MediaService).counts(callId)).toMatchObject({ peers: 2, transports: 4, producers: 4, consumers: 4 });
     expect(await alice.transportsClosed()).toBe(false);
 
     await bob.click('end'); // either side may end a 1:1
     await Promise.all([alice.waitForState('ready'), bob.waitForState('ready')]);
 
     for (const side of [alice, bob]) {
-      const tracks = await side.localTracks();
-      expect(tracks).toHaveLength(2);
-      expect(tracks.every((tr) => tr.readyState === 'ended')).toBe(true);
-      expect(await side.transportsClosed()).toBe(true);
+      await expectCaptureReleased(side);
       expect(await side.callId()).toBeNull();
       expect(await side.page.getByTestId('remote-tile').count()).toBe(0);
     }
     expect((await alice.lastEnd())?.reason).toBe('completed');
-    expect(media.counts(callId)).toBeUndefined();
-    await eventually(() => media.liveObjects(), (o) => o.routers === 0, 10_000, 'no live mediasoup objects');
-    expect(await media.liveObjects()).toEqual({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+    await expectServerMediaReleased(suite.t.app, callId);
   });
 
   it('mute and camera off stop what the peer receives; camera off releases the camera', async () => {
-    const { alice, bob } = await videoCall();
+    const { alice, bob } = await startOneToOneVideoCall(suite);
 
     await alice.click('mute');
     await bob.waitForEvent('call:media-toggled');
@@ -144,10 +105,7 @@ describe('browser: 1:1 calls', () => {
   });
 
   it('audio call: audio flows both ways and no camera is opened', async () => {
-    const alice = await open('alice');
-    const bob = await open('bob');
-    await alice.call([bob.userId], 'audio');
-    await bob.answer();
+    const { alice, bob } = await startOneToOneCall(suite, 'audio');
     for (const side of [alice, bob]) {
       await eventually(() => side.inboundStats(), (s) => s.some((x) => x.kind === 'audio' && x.packetsReceived > 0), undefined, 'inbound audio');
       const growth = await side.inboundGrowth();
@@ -161,10 +119,7 @@ describe('browser: 1:1 calls', () => {
   });
 
   it('rejoining by call id after a reload takes the media kind and the host from the join ack', async () => {
-    const alice = await open('alice');
-    const bob = await open('bob');
-    await alice.call([bob.userId], 'audio');
-    await bob.answer();
+    const { alice, bob } = await startOneToOneCall(suite, 'audio');
     await eventually(() => bob.inboundStats(), (s) => s.some((x) => x.kind === 'audio' && x.packetsReceived > 0), undefined, 'inbound audio');
     const callId = (await bob.callId())!;
 
@@ -190,7 +145,7 @@ describe('browser: 1:1 calls', () => {
   });
 
   it('errors from acks are shown with their code: calling someone who is offline', async () => {
-    const alice = await open('alice');
+    const alice = await suite.open('alice');
     alice.expectedProblems.push(/User is offline/);
     await alice.call([uniqueUser('nobody')], 'video');
     await alice.page.getByTestId('error').waitFor({ state: 'visible' });

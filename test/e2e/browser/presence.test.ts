@@ -1,45 +1,18 @@
-import type { Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../../support/app';
-import { ClientPage, endLiveCalls, launchChromium, uniqueUser } from '../../support/browser';
+import { browserSuite, uniqueUser } from '../../support/browser';
 
 /** The presence panel and a user signed in on two devices, in real Chromium pages. */
 describe('browser: presence and devices', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let pages: ClientPage[] = [];
-
-  const open = async (name: string, userId = uniqueUser(name)) => {
-    const client = await ClientPage.open(browser, t.url, userId, name);
-    pages.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    for (const p of pages) if (p.problems.length) console.log(`[${p.userId}] page problems:\n  ${p.problems.join('\n  ')}`);
-    await Promise.all(pages.map((p) => p.close()));
-    pages = [];
-    await endLiveCalls(t);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const suite = browserSuite();
 
   it('shows who is online and busy, calls from the panel, and drops users who leave', async () => {
-    const alice = await open('alice');
-    const bob = await open('bob');
+    const alice = await suite.open('alice');
+    const bob = await suite.open('bob');
     await alice.waitForPresence(bob.userId, 'online');
     await bob.waitForPresence(alice.userId, 'online');
     expect(await alice.presenceStatus(alice.userId)).toBeNull(); // nobody is listed to themselves
     expect(await alice.page.getByTestId(`presence-call-${bob.userId}`).isEnabled()).toBe(true);
 
-    const carol = await open('carol');
+    const carol = await suite.open('carol');
     await alice.callFromPresence(bob.userId);
     await bob.waitForIncoming();
     expect(await bob.page.getByTestId('incoming-text').innerText()).toContain('video');
@@ -71,10 +44,10 @@ describe('browser: presence and devices', () => {
   });
 
   it('a user on two devices: both ring, one answers, the other stops ringing and the call connects', async () => {
-    const alice = await open('alice');
+    const alice = await suite.open('alice');
     const bobId = uniqueUser('bob');
-    const bobPhone = await open('bob', bobId);
-    const bobLaptop = await open('bob', bobId);
+    const bobPhone = await suite.open('bob', bobId);
+    const bobLaptop = await suite.open('bob', bobId);
     await alice.waitForPresence(bobId, 'online');
 
     await alice.callFromPresence(bobId);

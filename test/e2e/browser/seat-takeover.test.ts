@@ -1,7 +1,5 @@
-import type { Browser } from 'playwright-core';
 import { CallService } from '../../../src/calls/call.service';
-import { startTestApp, type TestApp } from '../../support/app';
-import { ClientPage, endLiveCalls, eventually, launchChromium, uniqueUser } from '../../support/browser';
+import { bothWays, browserSuite, eventually, expectCaptureReleased, expectReceivingFrom, startOneToOneVideoCall } from '../../support/browser';
 
 /**
  * A user in a call joins the same call from another device: the seat moves there. The first
@@ -9,53 +7,20 @@ import { ClientPage, endLiveCalls, eventually, launchChromium, uniqueUser } from
  * without `call:leave` (the seat is the other device's now); media flows with the new device.
  */
 describe('browser: another device of the same user takes over the seat', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let pages: ClientPage[] = [];
-
-  const open = async (name: string, userId = uniqueUser(name)) => {
-    const client = await ClientPage.open(browser, t.url, userId, name);
-    pages.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    for (const p of pages) if (p.problems.length) console.log(`[${p.userId}] page problems:\n  ${p.problems.join('\n  ')}`);
-    await Promise.all(pages.map((p) => p.close()));
-    pages = [];
-    await endLiveCalls(t);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  const suite = browserSuite();
 
   it('the first device releases its camera and says the call continued elsewhere; the second has media with the peer', async () => {
-    const alice = await open('alice');
-    const bob = await open('bob');
-    await alice.call([bob.userId], 'video');
-    await bob.answer();
-    await Promise.all([alice.waitForDecodedVideo(1), bob.waitForDecodedVideo(1)]);
-    const callId = (await alice.callId())!;
+    const { alice, bob, callId } = await startOneToOneVideoCall(suite);
     const aliceBefore = (await alice.inboundStats()).map((s) => s.consumerId);
 
     // bob opens the client on a second device and joins the same call by its id.
-    const bob2 = await open('bob', bob.userId);
+    const bob2 = await suite.open('bob', bob.userId);
     await bob2.joinById(callId);
     await bob2.waitForState('in-call');
 
     // Device 1: out of the call, camera and microphone released, a neutral message.
     await bob.waitForState('ready');
-    const tracks = await bob.localTracks();
-    expect(tracks.map((tr) => tr.kind).sort()).toEqual(['audio', 'video']);
-    expect(tracks.filter((tr) => tr.readyState !== 'ended')).toEqual([]);
-    expect(await bob.transportsClosed()).toBe(true);
+    await expectCaptureReleased(bob);
     expect(await bob.callId()).toBeNull();
     expect(await bob.page.getByTestId('remote-tile').count()).toBe(0);
     expect(await bob.status()).toMatch(/continued on another device/i);
@@ -64,24 +29,15 @@ describe('browser: another device of the same user takes over the seat', () => {
     expect((await bob.events()).map((e) => e.event)).toContain('call:answered-elsewhere');
 
     // The seat is device 2's: the call goes on with bob still in it (device 1 sent no call:leave).
-    const call = t.app.get(CallService).get(callId);
+    const call = suite.t.app.get(CallService).get(callId);
     expect(call?.status).toBe('active');
     expect(call?.participants.get(bob.userId)?.state).toBe('joined');
 
     // Device 2 and alice see and hear each other (alice on a new stream from bob's new device).
     await bob2.waitForDecodedVideo(1);
     await alice.waitForDecodedVideo(1, undefined, 50, aliceBefore);
-    for (const [me, other] of [
-      [alice, bob2],
-      [bob2, alice],
-    ] as const) {
-      const growth = await eventually(
-        () => me.inboundGrowth(1_000),
-        (g) => g.some((s) => s.kind === 'video' && s.framesDelta > 0) && g.some((s) => s.kind === 'audio' && s.packetsDelta > 0),
-        undefined,
-        `${me.userId} receiving from ${other.userId}`,
-      );
-      expect(growth.map((s) => `${s.kind}:${s.userId}`).sort()).toEqual([`audio:${other.userId}`, `video:${other.userId}`]);
+    for (const [me, other] of bothWays(alice, bob2)) {
+      await expectReceivingFrom(me, other);
       expect(await me.page.getByTestId('remote-tile').count()).toBe(1);
       expect(await me.state()).toBe('in-call');
     }

@@ -1,8 +1,16 @@
-import type { Browser } from 'playwright-core';
 import { CallService } from '../../../src/calls/call.service';
 import { MediaService } from '../../../src/media/media.service';
-import { devToken, startTestApp, type TestApp } from '../../support/app';
-import { ClientPage, WAIT_MS, endLiveCalls, eventually, launchChromium, uniqueUser } from '../../support/browser';
+import { devToken } from '../../support/app';
+import {
+  WAIT_MS,
+  bothWays,
+  browserSuite,
+  eventually,
+  expectReceivingFrom,
+  startOneToOneVideoCall,
+  uniqueUser,
+  type ClientPage,
+} from '../../support/browser';
 
 /**
  * The mediasoup worker carrying a call is SIGKILLed: the server moves the call to another worker
@@ -10,30 +18,13 @@ import { ClientPage, WAIT_MS, endLiveCalls, eventually, launchChromium, uniqueUs
  * user action, and the call goes on.
  */
 describe('browser: a media worker dies mid-call', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let pages: ClientPage[] = [];
-
-  const open = async (name: string) => {
-    const client = await ClientPage.open(browser, t.url, uniqueUser(name), name);
-    pages.push(client);
-    return client;
-  };
-
-  const videoCall = async () => {
-    const alice = await open('alice');
-    const bob = await open('bob');
-    await alice.call([bob.userId], 'video');
-    await bob.answer();
-    await Promise.all([alice.waitForDecodedVideo(1), bob.waitForDecodedVideo(1)]);
-    return { alice, bob, callId: (await alice.callId())! };
-  };
+  const suite = browserSuite({ WORKER_RESPAWN_DELAY_MS: '200' });
 
   const consumerIds = async (p: ClientPage) => (await p.inboundStats()).map((s) => s.consumerId);
 
   /** SIGKILLs the worker hosting the call; returns its pid and Date.now() just before the kill. */
   const killHost = (callId: string) => {
-    const victim = t.app.get(MediaService).room(callId).host.pid;
+    const victim = suite.t.app.get(MediaService).room(callId).host.pid;
     const killedAt = Date.now();
     process.kill(victim, 'SIGKILL');
     return { victim, killedAt };
@@ -41,10 +32,10 @@ describe('browser: a media worker dies mid-call', () => {
 
   /** The server re-created both peers' media on a live worker. */
   const expectServerMediaRebuilt = async (callId: string, victim: number, expected = { producers: 4, consumers: 4 }) => {
-    const media = t.app.get(MediaService);
+    const media = suite.t.app.get(MediaService);
     expect(media.room(callId).host.pid).not.toBe(victim);
     await eventually(async () => media.counts(callId), (c) => c?.peers === 2 && c.transports === 4 && c.producers === expected.producers && c.consumers === expected.consumers, undefined, 'media re-created on the server');
-    expect(t.app.get(CallService).get(callId)?.status).toBe('active');
+    expect(suite.t.app.get(CallService).get(callId)?.status).toBe('active');
   };
 
   /** Still in the same call: nothing ended, the local tracks are the ones from before (still live). */
@@ -59,25 +50,8 @@ describe('browser: a media worker dies mid-call', () => {
     expect(await me.mediaReconnects()).toBeGreaterThanOrEqual(1);
   };
 
-  beforeAll(async () => {
-    t = await startTestApp({ WORKER_RESPAWN_DELAY_MS: '200' });
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    for (const p of pages) if (p.problems.length) console.log(`[${p.userId}] page problems:\n  ${p.problems.join('\n  ')}`);
-    await Promise.all(pages.map((p) => p.close()));
-    pages = [];
-    await endLiveCalls(t);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
-
   it('both pages decode each other again on new streams, the tiles play live tracks, and the call stays active', async () => {
-    const { alice, bob, callId } = await videoCall();
+    const { alice, bob, callId } = await startOneToOneVideoCall(suite);
     const before = new Map([
       [alice, await consumerIds(alice)],
       [bob, await consumerIds(bob)],
@@ -93,10 +67,7 @@ describe('browser: a media worker dies mid-call', () => {
     );
 
     await expectServerMediaRebuilt(callId, victim);
-    for (const [me, other] of [
-      [alice, bob],
-      [bob, alice],
-    ] as const) {
+    for (const [me, other] of bothWays(alice, bob)) {
       await expectCallGoesOn(me, callId);
       const growth = await me.inboundGrowth();
       const video = growth.filter((s) => s.kind === 'video');
@@ -129,7 +100,7 @@ describe('browser: a media worker dies mid-call', () => {
   });
 
   it('a muted microphone stays muted and a camera that was off stays off; both come back on request', async () => {
-    const { alice, bob, callId } = await videoCall();
+    const { alice, bob, callId } = await startOneToOneVideoCall(suite);
     await alice.click('mute');
     await alice.click('camera');
     await eventually(() => alice.localTracks(), (tr) => tr.some((x) => x.kind === 'video' && x.readyState === 'ended'), undefined, 'camera released');
@@ -168,30 +139,21 @@ describe('browser: a media worker dies mid-call', () => {
   });
 
   it('an operator drains the worker with migration: the same rebuild, on the worker the call moved to', async () => {
-    const { alice, bob, callId } = await videoCall();
+    const { alice, bob, callId } = await startOneToOneVideoCall(suite);
     const before = new Map([
       [alice, await consumerIds(alice)],
       [bob, await consumerIds(bob)],
     ]);
-    const host = t.app.get(MediaService).room(callId).host.pid;
-    const admin = await devToken(t.url, uniqueUser('operator'), 'Operator', 'admin');
-    const res = await fetch(`${t.url}/api/admin/workers/${host}/drain?migrate=true`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    const host = suite.t.app.get(MediaService).room(callId).host.pid;
+    const admin = await devToken(suite.t.url, uniqueUser('operator'), 'Operator', 'admin');
+    const res = await fetch(`${suite.t.url}/api/admin/workers/${host}/drain?migrate=true`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
     expect(await res.json()).toMatchObject({ pid: host, migratedCalls: 1 });
 
     await Promise.all([alice, bob].map((p) => p.waitForDecodedVideo(1, WAIT_MS, 50, before.get(p))));
     await expectServerMediaRebuilt(callId, host);
-    for (const [me, other] of [
-      [alice, bob],
-      [bob, alice],
-    ] as const) {
+    for (const [me, other] of bothWays(alice, bob)) {
       await expectCallGoesOn(me, callId);
-      const growth = await eventually(
-        () => me.inboundGrowth(1_000),
-        (g) => g.some((s) => s.kind === 'video' && s.framesDelta > 0) && g.some((s) => s.kind === 'audio' && s.packetsDelta > 0),
-        undefined,
-        `${me.userId} receiving from ${other.userId} after the move`,
-      );
-      expect(growth.map((s) => `${s.kind}:${s.userId}`).sort()).toEqual([`audio:${other.userId}`, `video:${other.userId}`]);
+      const growth = await expectReceivingFrom(me, other, `${me.userId} receiving from ${other.userId} after the move`);
       for (const s of growth) expect(before.get(me)).not.toContain(s.consumerId);
       expect((await me.localTracks()).map((tr) => `${tr.kind}:${tr.readyState}`).sort()).toEqual(['audio:live', 'video:live']);
     }
