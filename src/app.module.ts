@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './health/metrics.registry';
 import { PersistenceModule } from './persistence/persistence.module';
 import { PresenceModule } from './presence/presence.module';
+import { SessionsModule } from './sessions/sessions.module';
 import { ChannelModule } from './signaling/channel.module';
 import { SignalingModule } from './signaling/signaling.module';
 
@@ -41,6 +42,7 @@ export class AppModule {
         SignalingModule.forRoot(config),
         HealthModule,
         AdminModule,
+        SessionsModule,
         ...client,
       ],
     };

@@ -66,6 +66,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
 
   private async initiateNow(actor: Actor, req: CallInitiateRequest): Promise<{ callId: string }> {
     const started = performance.now();
+    if (actor.scope) throw forbidden('A session guest can only join that session');
     const calleeIds = [...new Set(req.calleeIds)];
     if (calleeIds.includes(actor.userId)) throw new DomainError('VALIDATION_FAILED', 'calleeIds: cannot call yourself');
 
@@ -132,6 +133,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
 
   async join(actor: Actor, callId: string): Promise<CallJoinAck> {
     const started = performance.now();
+    if (actor.scope && actor.scope.callId !== callId) throw forbidden('A session guest can only join that session');
     const call = this.liveCall(callId);
     const me = call.participants.get(actor.userId);
     if (!me || me.state === 'left') throw forbidden('You are not a participant of this call');

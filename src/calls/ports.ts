@@ -82,6 +82,8 @@ export interface Identity {
   userId: string;
   name: string;
   role: 'member' | 'host' | 'admin';
+  /** Guests from an invite link: the one session (and its call) their token is good for. */
+  scope?: { sessionId: string; callId: string };
 }
 
 /** What the call domain reports to metrics (implemented by the health module; no-op by default). */

@@ -29,6 +29,7 @@ export const envSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     HOST: z.string().default('127.0.0.1'),
     PORT: int(3000, 0, 65535),
+    PUBLIC_URL: optionalString,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     JWT_SECRET: optionalString,
     DEV_TOKEN_TTL_SECONDS: int(12 * 3600, 60),

@@ -71,7 +71,10 @@ export class TypeOrmCallLogStore implements CallLogStore {
   }
 
   async openCalls(): Promise<OpenCall[]> {
-    const calls = await this.db.getRepository(CallSessionEntity).find({ where: { status: Not('ended') }, relations: { participants: true } });
+    // A scheduled session's call waits in `initiated` by design; its lifecycle is the session's.
+    const calls = (await this.db.getRepository(CallSessionEntity).find({ where: { status: Not('ended') }, relations: { participants: true } })).filter(
+      (c) => !(c.kind === 'session' && c.status === 'initiated'),
+    );
     return calls.map((c) => ({ callId: c.id, ownerId: c.ownerId, status: c.status, participantIds: c.participants.map((p) => p.userId) }));
   }
 

@@ -4,6 +4,8 @@ import { CALL_LOG_STORE } from '../calls/ports';
 import { TypeOrmCallLogStore } from './call-log.store';
 import { DatabaseHealth } from './database-health';
 import { TypeOrmQualityStore } from './quality.store';
+import { TypeOrmSessionStore } from './session.store';
+import { SESSION_STORE } from '../sessions/ports';
 import { QUALITY_STORE } from '../quality/ports';
 import { dataSourceOptions } from './data-source';
 import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
@@ -23,9 +25,11 @@ import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
     TypeOrmCallLogStore,
     DatabaseHealth,
     TypeOrmQualityStore,
+    TypeOrmSessionStore,
+    { provide: SESSION_STORE, useExisting: TypeOrmSessionStore },
     { provide: CALL_LOG_STORE, useExisting: TypeOrmCallLogStore },
     { provide: QUALITY_STORE, useExisting: TypeOrmQualityStore },
   ],
-  exports: [CALL_LOG_STORE, QUALITY_STORE, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
+  exports: [CALL_LOG_STORE, QUALITY_STORE, SESSION_STORE, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
 })
 export class PersistenceModule {}

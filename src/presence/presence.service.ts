@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { PARTICIPANT_CHANNEL, type ParticipantChannel } from '../calls/ports';
+import { PARTICIPANT_CHANNEL, type Identity, type ParticipantChannel } from '../calls/ports';
+import { DomainError } from '../common/domain-error';
 import { PRESENCE_STORE, statusOf, type PresenceStatus, type PresenceStore } from './presence.store';
 
 /** Who is online, busy or offline, across all of a user's devices and every gateway process. */
@@ -52,7 +53,9 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown,
     return statusOf(this.store, userId);
   }
 
-  async list(): Promise<{ userId: string; status: PresenceStatus }[]> {
+  async list(who?: Identity): Promise<{ userId: string; status: PresenceStatus }[]> {
+    // Guests from an invite link see nobody's presence.
+    if (who?.scope) throw new DomainError('FORBIDDEN', 'presence is not available to session guests');
     const users = await this.store.onlineUserIds();
     return Promise.all(users.map(async (userId) => ({ userId, status: await this.status(userId) })));
   }

@@ -9,6 +9,9 @@ const claims = z.object({
   name: z.string().trim().min(1).max(80).optional(),
   role: z.enum(['member', 'host', 'admin']).default('member'),
   exp: z.number(),
+  typ: z.string().optional(),
+  sid: z.string().uuid().optional(),
+  cid: z.string().uuid().optional(),
 });
 
 /** Verifies a bearer JWT (HS256) and returns who it names; UNAUTHORIZED for anything else. */
@@ -21,8 +24,10 @@ export async function verifyToken(jwt: JwtService, token: unknown): Promise<Iden
     throw new DomainError('UNAUTHORIZED', 'invalid or expired token');
   }
   const parsed = claims.safeParse(payload);
-  if (!parsed.success) throw new DomainError('UNAUTHORIZED', 'token lacks required claims');
-  return { userId: parsed.data.sub, name: parsed.data.name ?? parsed.data.sub, role: parsed.data.role };
+  // Invite links are signed with the same secret but are not identities.
+  if (!parsed.success || parsed.data.typ === 'invite') throw new DomainError('UNAUTHORIZED', 'token lacks required claims');
+  const { sub, name, role, sid, cid } = parsed.data;
+  return { userId: sub, name: name ?? sub, role, ...(sid && cid ? { scope: { sessionId: sid, callId: cid } } : {}) };
 }
 
 export function bearer(header: string | undefined): string | undefined {

@@ -75,8 +75,8 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   }
 
   @SubscribeMessage(C2S.presenceList)
-  async presenceList(@MessageBody(new V(schemas.presenceList)) _b: unknown): Promise<T.PresenceListAck> {
-    return { users: await this.presence.list() };
+  async presenceList(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.presenceList)) _b: unknown): Promise<T.PresenceListAck> {
+    return { users: await this.presence.list(s.data.user) };
   }
 
   @SubscribeMessage(C2S.callInitiate)

@@ -14,6 +14,10 @@ export class CallSessionEntity {
   @Column({ type: 'varchar', length: 8 })
   media!: 'audio' | 'video';
 
+  /** `call` (placed with call:initiate) or `session` (scheduled; see the sessions table). */
+  @Column({ type: 'varchar', length: 8, default: 'call' })
+  kind!: 'call' | 'session';
+
   @Column({ name: 'conversation_id', type: 'varchar', length: 128, nullable: true })
   conversationId!: string | null;
 

@@ -1,0 +1,71 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { JwtAuthGuard, type AuthedRequest } from '../signaling/jwt-auth.guard';
+import { guestTokenInput, inviteInput, SessionService, sessionInput, sessionPatch, type SessionInput, type SessionPatch } from './session.service';
+
+const sessionRef = z.object({ sessionId: z.string().uuid() });
+
+@ApiTags('sessions')
+@Controller('api/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Post()
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Schedule a session (host or admin): returns sessionId, callId and a shared inviteUrl' })
+  create(@Req() req: AuthedRequest, @Body(new ZodValidationPipe(sessionInput)) body: SessionInput) {
+    return this.sessions.create(req.user, body);
+  }
+
+  @Get()
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Sessions you host (admins: all)' })
+  list(@Req() req: AuthedRequest) {
+    return this.sessions.list(req.user);
+  }
+
+  @Get(':sessionId')
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'One session (its hosts and admins)' })
+  get(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(sessionRef)) p: z.infer<typeof sessionRef>) {
+    return this.sessions.get(req.user, p.sessionId);
+  }
+
+  @Patch(':sessionId')
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Change title, hosts, start, duration, lobby, max participants or lock' })
+  update(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(sessionRef)) p: z.infer<typeof sessionRef>, @Body(new ZodValidationPipe(sessionPatch)) body: SessionPatch) {
+    return this.sessions.update(req.user, p.sessionId, body);
+  }
+
+  @Post(':sessionId/cancel')
+  @HttpCode(200)
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Cancel a scheduled session; every invite issued for it stops working' })
+  async cancel(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(sessionRef)) p: z.infer<typeof sessionRef>): Promise<Record<string, never>> {
+    await this.sessions.cancel(req.user, p.sessionId);
+    return {};
+  }
+
+  @Post(':sessionId/invites')
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Issue an invite link: shared, or for one participant (forUserId); expires at the session end or after expiresInSeconds' })
+  invite(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(sessionRef)) p: z.infer<typeof sessionRef>, @Body(new ZodValidationPipe(inviteInput)) body: z.infer<typeof inviteInput>) {
+    return this.sessions.invite(req.user, p.sessionId, body);
+  }
+
+  /** No bearer token: the signed invite is the credential. */
+  @Post(':sessionId/guest-token')
+  @ApiOperation({ summary: 'Exchange an invite and a display name for a token limited to this session' })
+  guestToken(@Param(new ZodValidationPipe(sessionRef)) p: z.infer<typeof sessionRef>, @Body(new ZodValidationPipe(guestTokenInput)) body: z.infer<typeof guestTokenInput>) {
+    return this.sessions.guestToken(p.sessionId, body);
+  }
+}
