@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { HttpErrorFilter } from './common/http-exception.filter';
 import { RedisIoAdapter } from './signaling/redis-io.adapter';
+import { SocketChannel } from './signaling/socket-channel';
 
 /** Builds and starts the whole server; used by main.ts and by the medium/e2e tests. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
@@ -23,7 +24,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openapi));
   if (config.REDIS_URL) {
-    const adapter = new RedisIoAdapter(app, config.REDIS_URL);
+    const channel = app.get(SocketChannel);
+    const adapter = new RedisIoAdapter(app, config.REDIS_URL, () => channel.detach());
     await adapter.connect();
     app.useWebSocketAdapter(adapter);
   }

@@ -65,16 +65,17 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
     // 1. Live here but never answered past the ring timeout (the ring timer's safety net).
     const ringLimit = Date.now() - this.config.RING_TIMEOUT_SECONDS * 1000;
     for (const call of this.calls.liveCalls()) {
-      if (call.status !== 'active' && call.createdAt.getTime() < ringLimit) {
+      if (!call.session && call.status !== 'active' && call.createdAt.getTime() < ringLimit) {
         this.calls.endCall(call, 'missed');
         report.staleCallsEnded++;
       }
     }
     await this.calls.flush();
 
-    // 2. Open in the database, but no live gateway hosts it. Without Redis there is only one
-    // gateway process, so every other owner is a crashed or stopped predecessor.
-    const live = new Set(this.config.REDIS_URL ? await this.log.liveInstanceIds(2 * this.intervalMs + 5000) : []);
+    // 2. Open in the database, but no live gateway hosts it: its owner stopped heart-beating
+    // (crashed or stopped). Heartbeats are in the database, so this holds with or without Redis,
+    // and two gateways wrongly sharing one database still never end each other's calls.
+    const live = new Set(await this.log.liveInstanceIds(2 * this.intervalMs + 5000));
     live.add(me);
     const open = await this.log.openCalls();
     const hostedElsewhere = new Set<string>();

@@ -1,5 +1,6 @@
 import type { CallStatus, EndReason, MediaKind, ParticipantState } from '../signaling/catalogue';
 import type { CallRecord } from './ports';
+import type { SessionLobby } from './session-lobby';
 
 const CALL_NEXT: Record<CallStatus, readonly CallStatus[]> = {
   initiated: ['ringing', 'active', 'ended'],
@@ -9,10 +10,12 @@ const CALL_NEXT: Record<CallStatus, readonly CallStatus[]> = {
 };
 
 // `reconnecting -> joined` is the one edge that looks back: it is a seat restored within the grace.
+// `joined -> waiting` is a host sending someone back to a session's waiting room.
 const PARTICIPANT_NEXT: Record<ParticipantState, readonly ParticipantState[]> = {
-  invited: ['ringing', 'joined', 'left'],
+  invited: ['ringing', 'waiting', 'joined', 'left'],
   ringing: ['joined', 'left'],
-  joined: ['reconnecting', 'left'],
+  waiting: ['joined', 'left'],
+  joined: ['reconnecting', 'waiting', 'left'],
   reconnecting: ['joined', 'left'],
   left: [],
 };
@@ -20,7 +23,8 @@ const PARTICIPANT_NEXT: Record<ParticipantState, readonly ParticipantState[]> = 
 /** One row of the append-only event log: every transition of a call or a participant. */
 export interface CallEvent {
   at: Date;
-  subject: 'call' | 'participant';
+  /** `control`: a host action that is not a state change (mute, lock, extend). */
+  subject: 'call' | 'participant' | 'control';
   userId: string | null;
   from: string;
   to: string;
@@ -28,7 +32,7 @@ export interface CallEvent {
   actorId: string | null;
 }
 
-export type LeaveReason = 'left' | 'declined' | 'cancelled' | 'missed' | 'connection_lost' | 'call_ended' | 'removed';
+export type LeaveReason = 'left' | 'declined' | 'cancelled' | 'missed' | 'connection_lost' | 'call_ended' | 'removed' | 'denied' | 'lobby_timeout';
 
 export class CallParticipant {
   state: ParticipantState = 'invited';
@@ -47,7 +51,7 @@ export class CallParticipant {
   constructor(
     readonly userId: string,
     public name: string,
-    readonly role: 'initiator' | 'callee',
+    readonly role: 'initiator' | 'callee' | 'host' | 'guest',
   ) {}
 
   /** The one way a participant changes state. Returns false (and changes nothing) for a refused move. */
@@ -67,6 +71,11 @@ export class CallParticipant {
   get pending(): boolean {
     return this.state === 'invited' || this.state === 'ringing';
   }
+
+  /** Holds the user (busy) without a seat: rung, or in a session's waiting room. */
+  get waiting(): boolean {
+    return this.state === 'waiting';
+  }
 }
 
 export class CallSession {
@@ -77,6 +86,8 @@ export class CallSession {
   endedAt: Date | null = null;
   readonly participants = new Map<string, CallParticipant>();
   ringTimer: NodeJS.Timeout | null = null;
+  /** Set for a scheduled session's call: hosts, waiting room and clock. */
+  session: SessionLobby | null = null;
   /** Transitions not yet written to the event log (drained by the persistence path). */
   private pendingEvents: CallEvent[] = [];
 
@@ -106,7 +117,7 @@ export class CallSession {
   }
 
   get isGroup(): boolean {
-    return this.participants.size > 2;
+    return this.session !== null || this.participants.size > 2;
   }
 
   get durationSeconds(): number {
@@ -116,6 +127,11 @@ export class CallSession {
 
   others(userId: string): CallParticipant[] {
     return [...this.participants.values()].filter((p) => p.userId !== userId);
+  }
+
+  /** A host action that changes no state (mute, lock, extend, admit): still part of the record. */
+  recordControl(action: string, userId: string | null, actorId: string, detail: string | null = null): void {
+    this.pendingEvents.push({ at: new Date(), subject: 'control', userId, from: '', to: action, reason: detail, actorId });
   }
 
   takeEvents(): CallEvent[] {

@@ -40,7 +40,8 @@ function setup(online: string[] = ['a', 'b', 'c']) {
   const store = new MemoryPresenceStore();
   for (const u of online) void store.addDevice(u, `${u}-dev`, 60_000);
   const presence = new PresenceService(config, store, channel);
-  const service = new CallService(config, media, channel, log, presence);
+  const directory = { byCallId: jest.fn(async () => null), setLocked: jest.fn(), setDuration: jest.fn(), markEnded: jest.fn() };
+  const service = new CallService(config, media, channel, log, presence, directory);
   services.push(service);
   const actor = (userId: string): Actor => ({ userId, name: userId.toUpperCase(), role: 'member', socketId: `${userId}-dev` });
   const events = (event: string) => emitted.filter((e) => e.event === event);

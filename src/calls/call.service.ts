@@ -6,10 +6,13 @@ import { MEDIA_PORT, type MediaPort, type RoomSink } from '../media/media.port';
 import type {
   CallInitiateRequest,
   CallJoinAck,
+  CallWaitingAck,
   EndReason,
 } from '../signaling/catalogue';
 import { PresenceService } from '../presence/presence.service';
 import { CallParticipant, CallSession, type LeaveReason } from './call-session';
+import { SessionCalls } from './session-calls';
+import { SESSION_DIRECTORY, type SessionDirectory } from './session-lobby';
 import { CALL_LOG_STORE, CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type CallLogStore, type CallMetrics, type Identity, type ParticipantChannel } from './ports';
 
 /** The caller of a request: who, and from which device. */
@@ -38,10 +41,17 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
     @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
     private readonly presence: PresenceService,
+    @Inject(SESSION_DIRECTORY) directory: SessionDirectory,
     @Optional() @Inject(CALL_METRICS) private readonly metrics: CallMetrics = NO_METRICS,
-  ) {}
+  ) {
+    this.sessions = new SessionCalls(this, { config, channel, media, locks: presence.store, directory });
+  }
 
-  private get lockTtlMs(): number {
+  /** Scheduled sessions' calls: waiting room, host controls and clock. */
+  readonly sessions: SessionCalls;
+
+
+  get lockTtlMs(): number {
     return this.config.BUSY_LOCK_TTL_SECONDS * 1000;
   }
 
@@ -131,10 +141,14 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     return { callId: call.id };
   }
 
-  async join(actor: Actor, callId: string): Promise<CallJoinAck> {
+  async join(actor: Actor, callId: string): Promise<CallJoinAck | CallWaitingAck> {
     const started = performance.now();
     if (actor.scope && actor.scope.callId !== callId) throw forbidden('A session guest can only join that session');
-    const call = this.liveCall(callId);
+    const call = this.calls.get(callId) ?? (await this.sessions.open(callId));
+    if (call.session) {
+      const waiting = await this.sessions.enter(actor, call);
+      if (waiting) return waiting;
+    }
     const me = call.participants.get(actor.userId);
     if (!me || me.state === 'left') throw forbidden('You are not a participant of this call');
 
@@ -157,8 +171,12 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     me.socketId = actor.socketId;
 
     const { rtpCapabilities } = await this.media.openRoom(call.id, this.roomSink(call));
-    if (call.status === 'ended') throw invalidState('call has ended');
-    if (me.role === 'callee' && call.transition('active', undefined, new Date(), actor.userId)) {
+    if (call.status === 'ended') {
+      // The call ended while its router was being created: that router must not outlive it.
+      this.media.closeRoom(call.id);
+      throw invalidState('call has ended');
+    }
+    if ((me.role === 'callee' || call.session) && call.transition('active', undefined, new Date(), actor.userId)) {
       if (call.ringTimer) clearTimeout(call.ringTimer);
       call.ringTimer = null;
       this.logger.log({ callId: call.id, userId: actor.userId }, 'call answered');
@@ -178,6 +196,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
       iceServers: this.config.ICE_SERVERS,
       participants: [...call.participants.values()].map((p) => ({ userId: p.userId, name: p.name, state: p.state })),
       producers: this.media.producers(call.id).filter((p) => p.userId !== actor.userId),
+      ...(call.session ? { endsAt: call.session.endsAt.toISOString() } : {}),
     };
   }
 
@@ -210,7 +229,8 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
   end(actor: Identity, callId: string): void {
     const call = this.liveCall(callId);
     const me = call.participants.get(actor.userId);
-    const allowed = actor.role === 'admin' || (me && (!call.isGroup || call.initiatorId === actor.userId));
+    const host = call.session ? call.session.isHost(actor.userId) : call.initiatorId === actor.userId;
+    const allowed = actor.role === 'admin' || (me && (!call.isGroup || host)) || (call.session !== null && host);
     if (!allowed) throw forbidden(call.isGroup ? 'Only the host can end a group call' : 'You are not a participant of this call');
     this.endCall(call, actor.role === 'admin' && !me ? 'force_ended' : call.status === 'active' ? 'completed' : 'cancelled', actor.userId);
   }
@@ -226,6 +246,11 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
   onDisconnect(userId: string, socketId: string): void {
     const call = this.callOf(userId);
     const me = call?.participants.get(userId);
+    if (call && me?.waiting && me.socketId === socketId) {
+      this.leaveParticipant(call, me, 'left');
+      this.persist(call);
+      return;
+    }
     if (!call || !me || me.socketId !== socketId || !me.present) return;
     this.media.removePeer(call.id, userId);
     if (me.state === 'joined' && call.status === 'active') {
@@ -277,6 +302,17 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     return [...this.calls.values()];
   }
 
+  /** Starts hosting a call (sessions: opened on first join). */
+  register(call: CallSession): void {
+    this.calls.set(call.id, call);
+  }
+
+  /** Marks a user as in this call on this gateway (the busy lock is taken by the caller). */
+  indexUser(userId: string, callId: string): void {
+    this.userCall.set(userId, callId);
+    void this.presence.announce(userId);
+  }
+
   /** Live here, or ended here with its final write still on the way. */
   isKnown(callId: string): boolean {
     return this.calls.has(callId) || this.persistQueue.has(callId);
@@ -314,9 +350,9 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
   // ---------------------------------------------------------------- the single exits
 
   /** The only place a participant leaves, and so the only place a user is released. */
-  private leaveParticipant(call: CallSession, p: CallParticipant, reason: LeaveReason): void {
+  leaveParticipant(call: CallSession, p: CallParticipant, reason: LeaveReason, actorId: string | null = null): void {
     const wasPresent = p.present;
-    if (!p.transition('left', new Date(), reason)) return;
+    if (!p.transition('left', new Date(), reason, actorId)) return;
     p.leaveReason = reason;
     this.clearGrace(p);
     if (this.userCall.get(p.userId) === call.id) this.userCall.delete(p.userId);
@@ -337,6 +373,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
     if (!call.transition('ended', reason, new Date(), actorId)) return;
     if (call.ringTimer) clearTimeout(call.ringTimer);
     call.ringTimer = null;
+    if (call.session) this.sessions.closed(call);
     for (const p of call.participants.values()) {
       const leave: LeaveReason = p.pending ? (reason === 'cancelled' || reason === 'missed' ? reason : 'call_ended') : 'call_ended';
       if (p.pending && reason === 'cancelled') this.channel.toUser(p.userId, 'call:cancelled', { callId: call.id });
@@ -352,7 +389,8 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private endIfOver(call: CallSession, lostReason?: EndReason): void {
-    if (call.status === 'ended') return;
+    // A session runs until a host ends it or its time is up, however many are in it.
+    if (call.status === 'ended' || call.session) return;
     const present = [...call.participants.values()].filter((p) => p.present).length;
     const pending = [...call.participants.values()].some((p) => p.pending);
     const initiatorGone = call.participants.get(call.initiatorId)?.state === 'left';
@@ -417,7 +455,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** Writes are queued per call so the log never sees an older state after a newer one. */
-  private persist(call: CallSession): void {
+  persist(call: CallSession): void {
     const record = call.toRecord();
     const prev = this.persistQueue.get(call.id) ?? Promise.resolve();
     const next = prev

@@ -14,7 +14,7 @@ export const PARTICIPANT_CHANNEL = Symbol('PARTICIPANT_CHANNEL');
 
 export interface CallParticipantRecord {
   userId: string;
-  role: 'initiator' | 'callee';
+  role: 'initiator' | 'callee' | 'host' | 'guest';
   state: string;
   joinedAt: Date | null;
   leftAt: Date | null;

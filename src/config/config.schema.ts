@@ -65,6 +65,18 @@ export const envSchema = z
     BUSY_LOCK_TTL_SECONDS: int(60, 3),
     RECONCILE_INTERVAL_SECONDS: int(30, 1),
     QUALITY_SAMPLE_SECONDS: int(10, 1),
+    LOBBY_TIMEOUT_SECONDS: int(900, 5),
+    SESSION_WARNING_SECONDS: z
+      .string()
+      .default('300,60')
+      .transform((s, ctx) => {
+        const list = s.split(',').map((x) => Number(x.trim())).filter((x) => x > 0);
+        if (list.some((x) => !Number.isInteger(x))) {
+          ctx.addIssue({ code: 'custom', message: 'SESSION_WARNING_SECONDS must be comma-separated whole seconds' });
+          return z.NEVER;
+        }
+        return list;
+      }),
     QUALITY_RETENTION_DAYS: int(30, 1),
     DEVICE_TTL_SECONDS: int(90, 3),
   })

@@ -85,6 +85,8 @@ export class TypeOrmCallLogStore implements CallLogStore {
       const now = new Date();
       const duration = call.answeredAt ? Math.max(0, Math.round((now.getTime() - call.answeredAt.getTime()) / 1000)) : 0;
       await m.update(CallSessionEntity, { id: callId }, { status: 'ended', endReason: reason, endedAt: now, durationSeconds: duration, ownerId: null });
+      // A session whose call is over is over too (a call never goes back from ended).
+      await m.query(`UPDATE "sessions" SET "status" = 'ended' WHERE "call_id" = $1 AND "status" = 'scheduled'`, [callId]);
       const open = await m.find(CallParticipantEntity, { where: { callId, state: Not('left') } });
       await m.update(CallParticipantEntity, { callId, state: Not('left') }, { state: 'left', leftAt: now, leaveReason: 'call_ended', audioEnabled: false, videoEnabled: false });
       await this.appendEvents(m, callId, [

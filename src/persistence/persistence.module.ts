@@ -6,6 +6,7 @@ import { DatabaseHealth } from './database-health';
 import { TypeOrmQualityStore } from './quality.store';
 import { TypeOrmSessionStore } from './session.store';
 import { SESSION_STORE } from '../sessions/ports';
+import { SESSION_DIRECTORY } from '../calls/session-lobby';
 import { QUALITY_STORE } from '../quality/ports';
 import { dataSourceOptions } from './data-source';
 import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
@@ -27,9 +28,10 @@ import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
     TypeOrmQualityStore,
     TypeOrmSessionStore,
     { provide: SESSION_STORE, useExisting: TypeOrmSessionStore },
+    { provide: SESSION_DIRECTORY, useExisting: TypeOrmSessionStore },
     { provide: CALL_LOG_STORE, useExisting: TypeOrmCallLogStore },
     { provide: QUALITY_STORE, useExisting: TypeOrmQualityStore },
   ],
-  exports: [CALL_LOG_STORE, QUALITY_STORE, SESSION_STORE, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
+  exports: [CALL_LOG_STORE, QUALITY_STORE, SESSION_STORE, SESSION_DIRECTORY, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
 })
 export class PersistenceModule {}

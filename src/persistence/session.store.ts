@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ArrayContains, DataSource } from 'typeorm';
+import type { SessionDirectory, SessionInfo } from '../calls/session-lobby';
 import type { SessionRecord, SessionStore } from '../sessions/ports';
 import { CallEventEntity } from './entities/call-event.entity';
 import { CallSessionEntity } from './entities/call-session.entity';
@@ -8,7 +9,7 @@ import { SessionGuestEntity } from './entities/session-guest.entity';
 import { TherapySessionEntity } from './entities/therapy-session.entity';
 
 @Injectable()
-export class TypeOrmSessionStore implements SessionStore {
+export class TypeOrmSessionStore implements SessionStore, SessionDirectory {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async create(s: SessionRecord): Promise<void> {
@@ -58,6 +59,23 @@ export class TypeOrmSessionStore implements SessionStore {
         await m.insert(CallEventEntity, { callId: s.callId, at: now, subject: 'call', userId: null, fromState: call.status, toState: 'ended', reason: 'cancelled', actorId });
       }
     });
+  }
+
+  async byCallId(callId: string): Promise<SessionInfo | null> {
+    const s = await this.db.getRepository(TherapySessionEntity).findOne({ where: { callId } });
+    return s ? { ...s, sessionId: s.id } : null;
+  }
+
+  async setLocked(sessionId: string, locked: boolean): Promise<void> {
+    await this.db.getRepository(TherapySessionEntity).update({ id: sessionId }, { locked });
+  }
+
+  async setDuration(sessionId: string, durationMinutes: number): Promise<void> {
+    await this.db.getRepository(TherapySessionEntity).update({ id: sessionId }, { durationMinutes });
+  }
+
+  async markEnded(sessionId: string): Promise<void> {
+    await this.db.getRepository(TherapySessionEntity).update({ id: sessionId, status: 'scheduled' }, { status: 'ended' });
   }
 
   async addGuest(g: { id: string; sessionId: string; name: string; invitedAs: string | null }): Promise<void> {

@@ -36,6 +36,14 @@ export class SessionsController {
     return this.sessions.get(req.user, p.sessionId);
   }
 
+  @Get(':sessionId/audit')
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'The session\'s audit trail: admissions, denials, removals, mutes, locks, extensions and the end, with actor and time (hosts and admins)' })
+  audit(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(sessionRef)) p: z.infer<typeof sessionRef>) {
+    return this.sessions.audit(req.user, p.sessionId);
+  }
+
   @Patch(':sessionId')
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()

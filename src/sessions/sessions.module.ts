@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { CallsModule } from '../calls/calls.module';
 import { SessionService } from './session.service';
 import { SessionsController } from './sessions.controller';
 
-@Module({ controllers: [SessionsController], providers: [SessionService], exports: [SessionService] })
+@Module({ imports: [CallsModule], controllers: [SessionsController], providers: [SessionService], exports: [SessionService] })
 export class SessionsModule {}

@@ -30,6 +30,14 @@ export const C2S = {
   restartIce: 'media:restart-ice',
   statsReport: 'stats:report',
   presenceList: 'presence:list',
+  lobbyAdmit: 'lobby:admit',
+  lobbyAdmitAll: 'lobby:admit-all',
+  lobbyDeny: 'lobby:deny',
+  lobbySendBack: 'lobby:send-back',
+  hostMute: 'host:mute',
+  hostRemove: 'host:remove',
+  hostLock: 'host:lock',
+  sessionExtend: 'session:extend',
 } as const;
 
 export type {
@@ -48,7 +56,7 @@ export type {
 // ---------- ack data ----------
 export type PresenceStatus = 'online' | 'busy' | 'offline';
 export interface PresenceListAck { users: { userId: string; status: PresenceStatus }[] }
-export type ParticipantState = 'invited' | 'ringing' | 'joined' | 'reconnecting' | 'left';
+export type ParticipantState = 'invited' | 'ringing' | 'waiting' | 'joined' | 'reconnecting' | 'left';
 export interface ParticipantInfo { userId: string; name: string; state: ParticipantState }
 export interface IceServer { urls: string | string[]; username?: string; credential?: string }
 export interface CallInitiateAck { callId: string }
@@ -61,6 +69,13 @@ export interface CallJoinAck {
   iceServers: IceServer[];
   participants: ParticipantInfo[];
   producers: ProducerInfo[];
+  /** Sessions: the scheduled end, which hosts can extend. */
+  endsAt?: string;
+}
+/** A session guest held in the waiting room: no router capabilities, no media until admitted. */
+export interface CallWaitingAck {
+  callId: string;
+  state: 'waiting';
 }
 
 // ---------- server -> client ----------
@@ -80,6 +95,15 @@ export const S2C = {
   presenceChanged: 'presence:changed',
   answeredElsewhere: 'call:answered-elsewhere',
   mediaReconnect: 'media:reconnect',
+  lobbyKnock: 'lobby:knock',
+  lobbyAdmitted: 'lobby:admitted',
+  lobbyDenied: 'lobby:denied',
+  lobbySentBack: 'lobby:sent-back',
+  hostMuted: 'host:muted',
+  hostRemoved: 'host:removed',
+  sessionLocked: 'session:locked',
+  sessionTimeWarning: 'session:time-warning',
+  sessionExtended: 'session:extended',
 } as const;
 
 export interface ServerEvents {
@@ -100,6 +124,21 @@ export interface ServerEvents {
   'call:answered-elsewhere': { callId: string };
   /** The call's media moved to another worker (its worker died, or an operator moved it): close both transports, keep local tracks, create new transports, produce again, consume again. The call goes on. */
   'media:reconnect': { callId: string; reason: 'worker_died' | 'migrated'; routerRtpCapabilities: unknown };
+  /** To the session's hosts: someone is waiting to be admitted. */
+  'lobby:knock': { callId: string; userId: string; name: string };
+  /** To the admitted person: call call:join again to take a seat. */
+  'lobby:admitted': { callId: string };
+  /** To a waiting person: refused (`denied`) or waited too long (`timeout`). */
+  'lobby:denied': { callId: string; reason: 'denied' | 'timeout' };
+  /** To a participant a host sent back to the waiting room: their media is closed. */
+  'lobby:sent-back': { callId: string };
+  /** To a participant whose mic or camera a host paused. */
+  'host:muted': { callId: string; source: MediaSource; byUserId: string };
+  /** To a participant a host removed; they cannot rejoin this session. */
+  'host:removed': { callId: string };
+  'session:locked': { callId: string; locked: boolean };
+  'session:time-warning': { callId: string; secondsLeft: number; endsAt: string };
+  'session:extended': { callId: string; endsAt: string };
 }
 export type ServerEventName = keyof ServerEvents;
 

@@ -68,6 +68,10 @@ export const schemas = {
       .max(50),
   }),
   presenceList: z.object({}).optional(),
+  callUser: z.object({ callId: id, userId: userIdSchema }),
+  hostMute: z.object({ callId: id, userId: userIdSchema, source: mediaSource }),
+  hostLock: z.object({ callId: id, locked: z.boolean() }),
+  sessionExtend: z.object({ callId: id, minutes: z.number().int().min(1).max(120) }),
 };
 
 export type CallInitiateRequest = z.infer<typeof schemas.callInitiate>;

@@ -12,6 +12,8 @@ export class RedisIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly redisUrl: string,
+    /** Called as the socket server closes: nothing may publish on the Redis clients after this. */
+    private readonly onClose: () => void = () => undefined,
   ) {
     super(app);
   }
@@ -28,6 +30,7 @@ export class RedisIoAdapter extends IoAdapter {
   }
 
   override async close(server: Server): Promise<void> {
+    this.onClose();
     await super.close(server);
     await Promise.all([this.pub?.quit().catch(() => undefined), this.sub?.quit().catch(() => undefined)]);
   }

@@ -74,6 +74,46 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
     await this.presence.deviceDisconnected(user.userId, socket.id).catch((err: Error) => this.logger.error({ userId: user.userId, err: err.message }, 'presence update failed'));
   }
 
+  @SubscribeMessage(C2S.lobbyAdmit)
+  lobbyAdmit(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }) {
+    return this.calls.sessions.admit(actor(s), b.callId, b.userId);
+  }
+
+  @SubscribeMessage(C2S.lobbyAdmitAll)
+  lobbyAdmitAll(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+    return this.calls.sessions.admitAll(actor(s), b.callId);
+  }
+
+  @SubscribeMessage(C2S.lobbyDeny)
+  lobbyDeny(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }) {
+    return this.calls.sessions.deny(actor(s), b.callId, b.userId);
+  }
+
+  @SubscribeMessage(C2S.lobbySendBack)
+  lobbySendBack(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }) {
+    return this.calls.sessions.sendBack(actor(s), b.callId, b.userId);
+  }
+
+  @SubscribeMessage(C2S.hostMute)
+  hostMute(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.hostMute)) b: { callId: string; userId: string; source: T.MediaSource }) {
+    return this.calls.sessions.mute(actor(s), b.callId, b.userId, b.source);
+  }
+
+  @SubscribeMessage(C2S.hostRemove)
+  hostRemove(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }) {
+    return this.calls.sessions.remove(actor(s), b.callId, b.userId);
+  }
+
+  @SubscribeMessage(C2S.hostLock)
+  hostLock(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.hostLock)) b: { callId: string; locked: boolean }) {
+    return this.calls.sessions.lock(actor(s), b.callId, b.locked);
+  }
+
+  @SubscribeMessage(C2S.sessionExtend)
+  sessionExtend(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.sessionExtend)) b: { callId: string; minutes: number }) {
+    return this.calls.sessions.extend(actor(s), b.callId, b.minutes);
+  }
+
   @SubscribeMessage(C2S.presenceList)
   async presenceList(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.presenceList)) _b: unknown): Promise<T.PresenceListAck> {
     return { users: await this.presence.list(s.data.user) };

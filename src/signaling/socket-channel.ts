@@ -12,23 +12,32 @@ export class SocketChannel implements ParticipantChannel {
 
   attach(server: Server): void {
     this.server = server;
+    this.detached = false;
   }
 
-  private io(): Server {
+  /** The socket server is closing: later emits are dropped (nobody is connected to receive them). */
+  detach(): void {
+    this.detached = true;
+  }
+
+  private detached = false;
+
+  private io(): Server | undefined {
+    if (this.detached) return undefined;
     if (!this.server) throw new Error('socket server not attached yet');
     return this.server;
   }
 
   toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEvents[E]): void {
-    this.io().to(userRoom(userId)).emit(event, payload);
+    this.io()?.to(userRoom(userId)).emit(event, payload);
   }
 
   toSocket<E extends ServerEventName>(socketId: string, event: E, payload: ServerEvents[E]): void {
-    this.io().to(socketId).emit(event, payload);
+    this.io()?.to(socketId).emit(event, payload);
   }
 
   toUserExcept<E extends ServerEventName>(userId: string, socketId: string, event: E, payload: ServerEvents[E]): void {
-    this.io().to(userRoom(userId)).except(socketId).emit(event, payload);
+    this.io()?.to(userRoom(userId)).except(socketId).emit(event, payload);
   }
 
   /** Sockets connected to this gateway process. */
@@ -37,6 +46,6 @@ export class SocketChannel implements ParticipantChannel {
   }
 
   broadcast<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void {
-    this.io().emit(event, payload);
+    this.io()?.emit(event, payload);
   }
 }

@@ -14,7 +14,7 @@ export class CallEventEntity {
   at!: Date;
 
   @Column({ type: 'varchar', length: 16 })
-  subject!: 'call' | 'participant';
+  subject!: 'call' | 'participant' | 'control';
 
   @Column({ name: 'user_id', type: 'varchar', length: 128, nullable: true })
   userId!: string | null;

@@ -15,7 +15,7 @@ export class CallParticipantEntity {
   call!: CallSessionEntity;
 
   @Column({ type: 'varchar', length: 16 })
-  role!: 'initiator' | 'callee';
+  role!: 'initiator' | 'callee' | 'host' | 'guest';
 
   @Column({ type: 'varchar', length: 16 })
   state!: string;

@@ -9,7 +9,8 @@ import type { Socket } from 'socket.io-client';
 import { CallService } from '../../../src/calls/call.service';
 import { MediaService } from '../../../src/media/media.service';
 import { PresenceService } from '../../../src/presence/presence.service';
-import { connectUser, devToken, request, startTestApp, TEST_DATABASE_URL, type AckResult, type TestApp } from '../../support/app';
+import { io } from 'socket.io-client';
+import { devToken, request, startTestApp, TEST_DATABASE_URL, type AckResult, type TestApp } from '../../support/app';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CYCLES = Number(process.env.CHAOS_CYCLES ?? 300);
@@ -48,14 +49,19 @@ describe('chaos', () => {
     const outcomes = new Map<string, number>();
     const unexpected: string[] = [];
 
-    const attach = (userId: string, s: Socket) => {
+    // The listener is attached before the socket connects, so no event can slip past it.
+    const connectCounted = async (userId: string): Promise<Socket> => {
+      const s = io(t.url, { auth: { token: await devToken(t.url, userId) }, transports: ['websocket'], reconnection: false, forceNew: true, autoConnect: false });
       s.on('call:ended', (p: { callId: string }) => {
         const k = `${p.callId}|${userId}`;
         endedSeen.set(k, (endedSeen.get(k) ?? 0) + 1);
       });
-      socketOf.set(userId, s);
+      s.connect();
+      await new Promise<void>((resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)));
+      return s;
     };
-    for (const u of users) attach(u, await connectUser(t.url, u));
+    const attach = (userId: string, s: Socket) => socketOf.set(userId, s);
+    for (const u of users) attach(u, await connectCounted(u));
 
     const note = (what: string, res: AckResult) => {
       const key = res.ok ? `${what}:ok` : `${what}:${res.error.code}`;
@@ -73,16 +79,16 @@ describe('chaos', () => {
       note(event, res);
       return res;
     };
+    // Each user has one device at a time here, so every call:ended is counted once per party.
     const drop = async (userId: string, callId: string) => {
       dropped.add(`${callId}|${userId}`);
-      socketOf.get(userId)!.disconnect();
-      if (rand() < 0.7) {
-        attach(userId, await connectUser(t.url, userId));
-        if (rand() < 0.6) await send(userId, 'call:join', { callId });
-      } else {
-        await sleep(1300); // past the grace
-        attach(userId, await connectUser(t.url, userId));
-      }
+      const mine = socketOf.get(userId)!;
+      mine.disconnect();
+      const quick = rand() < 0.7;
+      if (!quick) await sleep(1300); // past the grace
+      if (socketOf.get(userId) !== mine) return; // another lane already brought this user back
+      attach(userId, await connectCounted(userId));
+      if (quick && rand() < 0.6) await send(userId, 'call:join', { callId });
     };
 
     const cycle = async () => {
@@ -142,11 +148,13 @@ describe('chaos', () => {
     const parts = (await db.query('SELECT call_id, user_id FROM call_participants WHERE call_id = ANY($1::uuid[])', [ids])).rows as { call_id: string; user_id: string }[];
     const reasons = new Map<string, number>();
     for (const r of rows) reasons.set(r.end_reason ?? 'null', (reasons.get(r.end_reason ?? 'null') ?? 0) + 1);
-    const badParty = parts.filter((p) => {
-      const k = `${p.call_id}|${p.user_id}`;
-      const n = endedSeen.get(k) ?? 0;
-      return dropped.has(k) ? n > 1 : n !== 1;
-    });
+    const badParty = parts
+      .filter((p) => {
+        const k = `${p.call_id}|${p.user_id}`;
+        const n = endedSeen.get(k) ?? 0;
+        return dropped.has(k) ? n > 1 : n !== 1;
+      })
+      .map((p) => ({ ...p, seen: endedSeen.get(`${p.call_id}|${p.user_id}`) ?? 0, reason: rows.find((r) => r.id === p.call_id)?.end_reason }));
 
     console.log(
       `chaos seed=${SEED}: ${done} cycles, ${ids.length} calls in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +

@@ -1,0 +1,263 @@
+import { Logger } from '@nestjs/common';
+import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
+import type { AppConfig } from '../config/app-config';
+import type { MediaPort } from '../media/media.port';
+import type { MediaSource } from '../media/media.types';
+import type { PresenceStore } from '../presence/presence.store';
+import type { CallWaitingAck } from '../signaling/catalogue';
+import { CallParticipant, CallSession } from './call-session';
+import type { Actor, CallService } from './call.service';
+import type { Identity, ParticipantChannel } from './ports';
+import { SessionLobby, type SessionDirectory } from './session-lobby';
+
+export interface SessionDeps {
+  config: AppConfig;
+  channel: ParticipantChannel;
+  media: MediaPort;
+  locks: PresenceStore;
+  directory: SessionDirectory;
+}
+
+/**
+ * Scheduled sessions' calls: opened on first join, a waiting room enforced here (no seat, so
+ * no router, transports or media, until a host admits), host controls and the session clock.
+ * Every exit still goes through CallService's single leave/end paths.
+ */
+export class SessionCalls {
+  private readonly logger = new Logger('Sessions');
+  private readonly opening = new Map<string, Promise<CallSession>>();
+
+  constructor(
+    private readonly calls: CallService,
+    private readonly deps: SessionDeps,
+  ) {}
+
+  /** The live call of a scheduled session, opened on its first join. */
+  open(callId: string): Promise<CallSession> {
+    let pending = this.opening.get(callId);
+    if (!pending) {
+      pending = this.load(callId).finally(() => this.opening.delete(callId));
+      this.opening.set(callId, pending);
+    }
+    return pending;
+  }
+
+  private async load(callId: string): Promise<CallSession> {
+    const live = this.calls.get(callId);
+    if (live) return live;
+    const info = await this.deps.directory.byCallId(callId);
+    if (!info) throw notFound('call');
+    if (info.status !== 'scheduled') throw invalidState(`session is ${info.status}`);
+    const lobby = new SessionLobby(info);
+    if (lobby.endsAt.getTime() <= Date.now()) throw invalidState('session is over');
+    const call = new CallSession(callId, info.createdBy, 'video', null);
+    call.session = lobby;
+    this.calls.register(call);
+    this.schedule(call);
+    this.logger.log({ callId, sessionId: info.sessionId }, 'session opened');
+    return call;
+  }
+
+  /**
+   * Applies the session's entry rules. Returns the waiting-room ack, or null when the actor
+   * may take a seat now (the caller then seats them as for any call).
+   */
+  async enter(actor: Actor, call: CallSession): Promise<CallWaitingAck | null> {
+    const session = call.session!;
+    let me = call.participants.get(actor.userId);
+    if (me?.present) return null; // a rejoin within the grace keeps an admitted seat
+    if (session.blocked.has(actor.userId)) throw forbidden('You cannot rejoin this session');
+    const host = session.isHost(actor.userId);
+    const admitted = host || session.admitted.has(actor.userId) || !session.info.lobby;
+    if (!host && session.locked && !session.admitted.has(actor.userId)) throw forbidden('The session is locked');
+    if (admitted && !host) {
+      const seated = [...call.participants.values()].filter((p) => p.present).length;
+      if (seated >= session.info.maxParticipants) throw new DomainError('FORBIDDEN', 'The session is full');
+    }
+    if (!me || me.state === 'left') {
+      if (!(await this.deps.locks.acquireBusy(actor.userId, call.id, this.calls.lockTtlMs))) {
+        throw new DomainError('ALREADY_IN_CALL', 'You are already in a call');
+      }
+      me = new CallParticipant(actor.userId, actor.name, host ? 'host' : 'guest');
+      call.addParticipant(me);
+      this.calls.indexUser(actor.userId, call.id);
+    }
+    if (admitted) {
+      this.clearLobbyTimer(session, actor.userId);
+      return null;
+    }
+    me.name = actor.name;
+    me.socketId = actor.socketId;
+    if (me.state !== 'waiting') me.transition('waiting', new Date(), null, actor.userId);
+    this.toHosts(call, (hostId) => this.deps.channel.toUser(hostId, 'lobby:knock', { callId: call.id, userId: actor.userId, name: actor.name }));
+    this.startLobbyTimer(call, me);
+    this.calls.persist(call);
+    return { callId: call.id, state: 'waiting' };
+  }
+
+  // ------------------------------------------------------------------ host controls
+
+  admit(host: Identity, callId: string, userId: string): void {
+    const { call, session } = this.hosted(host, callId);
+    const p = call.participants.get(userId);
+    if (!p || !p.waiting) throw invalidState('That person is not in the waiting room');
+    this.admitOne(call, session, p, host.userId);
+    this.calls.persist(call);
+  }
+
+  admitAll(host: Identity, callId: string): { admitted: number } {
+    const { call, session } = this.hosted(host, callId);
+    const waiting = [...call.participants.values()].filter((p) => p.waiting);
+    for (const p of waiting) this.admitOne(call, session, p, host.userId);
+    this.calls.persist(call);
+    return { admitted: waiting.length };
+  }
+
+  private admitOne(call: CallSession, session: SessionLobby, p: CallParticipant, hostId: string): void {
+    session.admitted.add(p.userId);
+    this.clearLobbyTimer(session, p.userId);
+    call.recordControl('admit', p.userId, hostId);
+    if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:admitted', { callId: call.id });
+  }
+
+  deny(host: Identity, callId: string, userId: string): void {
+    const { call, session } = this.hosted(host, callId);
+    const p = call.participants.get(userId);
+    if (!p || !p.waiting) throw invalidState('That person is not in the waiting room');
+    session.blocked.add(userId);
+    this.clearLobbyTimer(session, userId);
+    if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:denied', { callId, reason: 'denied' });
+    this.calls.leaveParticipant(call, p, 'denied', host.userId);
+    this.calls.persist(call);
+  }
+
+  /** Back to the waiting room: their transports close and their media disappears for everyone. */
+  sendBack(host: Identity, callId: string, userId: string): void {
+    const { call, session } = this.hosted(host, callId);
+    const p = call.participants.get(userId);
+    if (!p || p.state !== 'joined' || session.isHost(userId)) throw invalidState('That person is not seated as a participant');
+    session.admitted.delete(userId);
+    this.deps.media.removePeer(callId, userId);
+    p.transition('waiting', new Date(), 'sent_back', host.userId);
+    this.calls.recordMediaState(call, userId, false, false);
+    for (const o of call.others(userId)) {
+      if (o.state === 'joined') this.deps.channel.toUser(o.userId, 'call:participant-left', { callId, userId, reason: 'sent_to_lobby' });
+    }
+    if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:sent-back', { callId });
+    this.startLobbyTimer(call, p);
+    this.calls.persist(call);
+  }
+
+  async mute(host: Identity, callId: string, userId: string, source: MediaSource): Promise<{ paused: number }> {
+    const { call } = this.hosted(host, callId);
+    const p = call.participants.get(userId);
+    if (!p || p.state !== 'joined') throw invalidState('That person is not seated');
+    const producers = this.deps.media.producers(callId).filter((x) => x.userId === userId && x.source === source && !x.paused);
+    for (const x of producers) await this.deps.media.setProducerPaused(callId, userId, x.producerId, true);
+    call.recordControl('mute', userId, host.userId, source);
+    if (p.socketId) this.deps.channel.toSocket(p.socketId, 'host:muted', { callId, source, byUserId: host.userId });
+    for (const o of call.others(userId)) {
+      if (o.state === 'joined') this.deps.channel.toUser(o.userId, 'call:media-toggled', { callId, userId, source, enabled: false });
+    }
+    const mine = this.deps.media.producers(callId).filter((x) => x.userId === userId && !x.paused);
+    this.calls.recordMediaState(call, userId, mine.some((x) => x.kind === 'audio'), mine.some((x) => x.kind === 'video'));
+    this.calls.persist(call);
+    return { paused: producers.length };
+  }
+
+  /** Out of the session for good (a new admission cannot bring them back). */
+  remove(host: Identity, callId: string, userId: string): void {
+    const { call, session } = this.hosted(host, callId);
+    const p = call.participants.get(userId);
+    if (!p || p.state === 'left' || session.isHost(userId)) throw invalidState('That person is not a participant');
+    session.blocked.add(userId);
+    session.admitted.delete(userId);
+    this.clearLobbyTimer(session, userId);
+    this.deps.channel.toUser(userId, 'host:removed', { callId });
+    this.calls.leaveParticipant(call, p, 'removed', host.userId);
+    this.calls.persist(call);
+  }
+
+  async lock(host: Identity, callId: string, locked: boolean): Promise<void> {
+    const { call, session } = this.hosted(host, callId);
+    session.locked = locked;
+    await this.deps.directory.setLocked(session.info.sessionId, locked);
+    call.recordControl(locked ? 'lock' : 'unlock', null, host.userId);
+    for (const p of call.participants.values()) if (p.present || p.waiting) this.deps.channel.toUser(p.userId, 'session:locked', { callId, locked });
+    this.calls.persist(call);
+  }
+
+  async extend(host: Identity, callId: string, minutes: number): Promise<{ endsAt: string }> {
+    const { call, session } = this.hosted(host, callId);
+    session.endsAt = new Date(session.endsAt.getTime() + minutes * 60_000);
+    const duration = Math.round((session.endsAt.getTime() - session.info.startsAt.getTime()) / 60_000);
+    await this.deps.directory.setDuration(session.info.sessionId, duration);
+    this.schedule(call);
+    call.recordControl('extend', null, host.userId, `+${minutes}m`);
+    const endsAt = session.endsAt.toISOString();
+    for (const p of call.participants.values()) if (p.present || p.waiting) this.deps.channel.toUser(p.userId, 'session:extended', { callId, endsAt });
+    this.calls.persist(call);
+    return { endsAt };
+  }
+
+  /** The call ended (any path): timers stop, and the session is over. */
+  closed(call: CallSession): void {
+    call.session!.clearTimers();
+    void this.deps.directory.markEnded(call.session!.info.sessionId).catch((err: Error) =>
+      this.logger.error({ callId: call.id, err: err.message }, 'could not mark the session ended'),
+    );
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private hosted(who: Identity, callId: string): { call: CallSession; session: SessionLobby } {
+    const call = this.calls.get(callId);
+    if (!call?.session) throw notFound('session call');
+    if (!call.session.isHost(who.userId) && who.role !== 'admin') throw forbidden('Only a host of this session can do that');
+    return { call, session: call.session };
+  }
+
+  private toHosts(call: CallSession, fn: (hostId: string) => void): void {
+    for (const p of call.participants.values()) if (p.present && call.session!.isHost(p.userId)) fn(p.userId);
+  }
+
+  private startLobbyTimer(call: CallSession, p: CallParticipant): void {
+    const session = call.session!;
+    this.clearLobbyTimer(session, p.userId);
+    const timer = setTimeout(() => {
+      session.lobbyTimers.delete(p.userId);
+      if (!p.waiting || call.status === 'ended') return;
+      if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:denied', { callId: call.id, reason: 'timeout' });
+      this.calls.leaveParticipant(call, p, 'lobby_timeout');
+      this.calls.persist(call);
+    }, this.deps.config.LOBBY_TIMEOUT_SECONDS * 1000);
+    timer.unref();
+    session.lobbyTimers.set(p.userId, timer);
+  }
+
+  private clearLobbyTimer(session: SessionLobby, userId: string): void {
+    const t = session.lobbyTimers.get(userId);
+    if (t) clearTimeout(t);
+    session.lobbyTimers.delete(userId);
+  }
+
+  /** Warnings before the end, then the end itself (`time_limit`), owned by the server. */
+  private schedule(call: CallSession): void {
+    const session = call.session!;
+    for (const t of session.clockTimers) clearTimeout(t);
+    session.clockTimers = [];
+    const left = session.endsAt.getTime() - Date.now();
+    for (const seconds of this.deps.config.SESSION_WARNING_SECONDS) {
+      if (left > seconds * 1000) {
+        session.clockTimers.push(
+          setTimeout(() => {
+            const payload = { callId: call.id, secondsLeft: seconds, endsAt: session.endsAt.toISOString() };
+            for (const p of call.participants.values()) if (p.present || p.waiting) this.deps.channel.toUser(p.userId, 'session:time-warning', payload);
+          }, left - seconds * 1000),
+        );
+      }
+    }
+    session.clockTimers.push(setTimeout(() => this.calls.endCall(call, 'time_limit'), Math.max(0, left)));
+    for (const t of session.clockTimers) t.unref();
+  }
+}
