@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import { loadConfig } from '../../src/config/app-config';
 import type { RoomSink } from '../../src/media/media.port';
 import { MediaService } from '../../src/media/media.service';
+import { rtpPacket } from '../support/rtp';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -20,15 +21,6 @@ function recordingSink() {
   return { sink, events };
 }
 
-function rtpPacket(seq: number, ts: number, ssrc: number, payloadType: number): Buffer {
-  const b = Buffer.alloc(12 + 40, 0xab);
-  b[0] = 0x80;
-  b[1] = payloadType;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE(ts >>> 0, 4);
-  b.writeUInt32BE(ssrc >>> 0, 8);
-  return b;
-}
 
 async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -6,6 +6,7 @@ import dgram from 'node:dgram';
 import { loadConfig } from '../../src/config/app-config';
 import type { RoomSink } from '../../src/media/media.port';
 import { MediaService } from '../../src/media/media.service';
+import { rtpPacket } from '../support/rtp';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sink: RoomSink = { producerClosed() {}, consumerClosed() {}, rehomed() {}, failed() {} };
@@ -53,13 +54,7 @@ describe('spreading a large call over workers', () => {
 
     const sender = dgram.createSocket('udp4');
     for (let seq = 1; seq <= 100; seq++) {
-      const pkt = Buffer.alloc(52, 0x22);
-      pkt[0] = 0x80;
-      pkt[1] = 100;
-      pkt.writeUInt16BE(seq, 2);
-      pkt.writeUInt32BE(seq * 960, 4);
-      pkt.writeUInt32BE(4242, 8);
-      sender.send(pkt, ingest.tuple.localPort, '127.0.0.1');
+      sender.send(rtpPacket(seq, seq * 960, 4242, 100), ingest.tuple.localPort, '127.0.0.1');
       await sleep(5);
     }
     const deadline = Date.now() + 5000;

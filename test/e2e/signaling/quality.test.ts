@@ -9,6 +9,7 @@ import { MediaService } from '../../../src/media/media.service';
 import { QualityService } from '../../../src/quality/quality.service';
 import { QUALITY_STORE, type QualityStore } from '../../../src/quality/ports';
 import { connectUser, devToken, ok, request, startTestApp, type TestApp } from '../../support/app';
+import { rtpPacket } from '../../support/rtp';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,13 +47,7 @@ describe('quality stats', () => {
     });
     const udp = dgram.createSocket('udp4');
     for (let seq = 1; seq <= 150; seq++) {
-      const pkt = Buffer.alloc(112, 0x11);
-      pkt[0] = 0x80;
-      pkt[1] = 100;
-      pkt.writeUInt16BE(seq, 2);
-      pkt.writeUInt32BE(seq * 960, 4);
-      pkt.writeUInt32BE(777, 8);
-      udp.send(pkt, ingest.tuple.localPort, '127.0.0.1');
+      udp.send(rtpPacket(seq, seq * 960, 777, 100, 100), ingest.tuple.localPort, '127.0.0.1');
       await sleep(10);
     }
     udp.close();
