@@ -13,6 +13,10 @@ export class ActiveCall {
   isGroup = false;
   /** Who started the call, from the join ack (null until it arrives). */
   initiatorId: string | null = null;
+  /** A scheduled session's end (from the join ack); null for an ordinary call. */
+  endsAt: string | null = null;
+  /** We are a host of this session's call. */
+  hosting = false;
   private joined = false;
 
   constructor(
@@ -26,8 +30,9 @@ export class ActiveCall {
     this.session = new CallSession(signaling, id, this.sessionEvents());
   }
 
-  /** Either side ends a 1:1; only the initiator (the host) ends a group call for all. */
+  /** A session's hosts end it; either side ends a 1:1; only the initiator (the host) ends a group call for all. */
   get canEnd(): boolean {
+    if (this.endsAt) return this.hosting; // a session: its hosts only
     return !this.isGroup || this.initiatorId === this.selfId;
   }
 
@@ -35,6 +40,7 @@ export class ActiveCall {
   applyJoin(ack: CallJoinAck): void {
     this.isGroup = ack.participants.length > 2;
     this.initiatorId = ack.initiatorId;
+    this.endsAt = ack.endsAt ?? null;
     this.joined = true;
     for (const p of ack.participants) this.updateParticipant(p.userId, p.state, p.name);
     for (const pr of ack.producers) {

@@ -1,9 +1,13 @@
-import { C2S, S2C, type MediaKind, type ServerEvents } from '../../src/signaling/catalogue';
+import { C2S, S2C, type CallJoinAck, type MediaKind, type MediaSource, type ServerEvents } from '../../src/signaling/catalogue';
 import { ActiveCall } from './active-call';
 import type { CallSession } from './call-session';
 import type { AppState, CallEnd, ReceivedEvent } from './debug-api';
+import type { DevRole } from './dev-token';
+import { hostActions } from './host-actions';
 import { Presence, type PresenceEntry } from './presence';
-import { Signaling, describeError, errorCode, fetchDevToken } from './signaling';
+import { SessionPanel } from './session-panel';
+import { inviteFromLocation, sessionsApi, type ScheduleInput, type SessionSummary } from './sessions-api';
+import { Signaling, describeError, errorCode, fetchDevToken, isWaiting } from './signaling';
 import type { View } from './ui';
 
 const MAX_LOGGED_EVENTS = 200;
@@ -14,6 +18,8 @@ const endedText = (reason: string) => `Call ended (${reason.replace(/_/g, ' ')})
 const CONTINUED_ELSEWHERE = 'continued_elsewhere';
 const CONTINUED_ELSEWHERE_TEXT = 'Call continued on another device';
 
+const DENIED_TEXT = { denied: 'The host did not let you in', timeout: 'Nobody let you in in time' } as const;
+
 /** The client's state machine: sign in, ring, answer, and every way out of a call. */
 export class App {
   state: AppState = 'signed-out';
@@ -22,6 +28,20 @@ export class App {
   joinSentAt: number | null = null;
   /** The current call's media, or the last call's after it ended (read by the debug hooks). */
   session: CallSession | null = null;
+  /** The signed-in role, or `guest` for a page opened from an invite link. */
+  role: string | null = null;
+  /** The session call we wait in the waiting room of (state `waiting`). */
+  waitingFor: string | null = null;
+  /** The current session call's countdown and host controls. */
+  sessionPanel: SessionPanel | null = null;
+  private token: string | null = null;
+  /** The session call a guest token is good for. */
+  private guestCallId: string | null = null;
+  /** The last time warning, shown again if we get a seat after it arrived (e.g. admitted later). */
+  private lastWarning: ServerEvents['session:time-warning'] | null = null;
+  private readonly invite = inviteFromLocation();
+  private readonly inviteLinks = new Map<string, string>();
+  private readonly hostedCallIds = new Set<string>();
   private signaling: Signaling | null = null;
   private presence: Presence | null = null;
   private call: ActiveCall | null = null;
@@ -47,8 +67,26 @@ export class App {
     return this.presence?.list() ?? [];
   }
 
+  get previewLive(): boolean {
+    return this.view.guest.previewLive;
+  }
+
+  private get isHostRole(): boolean {
+    return this.role === 'host' || this.role === 'admin';
+  }
+
   start(): void {
     const v = this.view;
+    v.sessions.bind({
+      schedule: (input) => void this.schedule(input),
+      inviteLink: (s) => this.inviteLink(s),
+      start: (s) => {
+        this.hostedCallIds.add(s.callId);
+        void this.enterCall(async () => s.callId, true);
+      },
+    });
+    v.guest.joinButton.addEventListener('click', () => void this.joinAsGuest());
+    v.waitingLeaveButton.addEventListener('click', () => void this.leaveWaitingRoom());
     v.signIn.addEventListener('submit', (e) => (e.preventDefault(), void this.connect()));
     v.placeCallForm.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -67,8 +105,15 @@ export class App {
     v.cameraButton.addEventListener('click', () => void this.toggle('camera'));
     // Closing or reloading the page releases camera and microphone here; the seat is kept by
     // the server for the reconnect grace, so a reload can rejoin the same call.
-    window.addEventListener('pagehide', () => this.finish('page_closed'));
-    window.addEventListener('beforeunload', () => this.finish('page_closed'));
+    window.addEventListener('pagehide', () => (this.view.guest.stopPreview(), this.finish('page_closed')));
+    window.addEventListener('beforeunload', () => (this.view.guest.stopPreview(), this.finish('page_closed')));
+    if (this.invite) {
+      // An invite link: the guest entry screen with a camera check, no sign-in.
+      this.role = 'guest';
+      this.setState('guest', 'Enter your name and join the session');
+      void v.guest.startPreview();
+      return;
+    }
     this.setState('signed-out');
   }
 
@@ -84,10 +129,14 @@ export class App {
     this.signaling = null;
     this.presence = null;
     this.view.presence.render([]);
+    const role = this.view.roleSelect.value as DevRole;
     try {
-      const signaling = await Signaling.connect(await fetchDevToken(userId, name));
+      const token = await fetchDevToken(userId, name, role);
+      const signaling = await Signaling.connect(token);
       this.signaling = signaling;
       this.userId = userId;
+      this.role = role;
+      this.token = token;
       const presence = new Presence(userId, (users) => {
         if (this.presence === presence) this.view.presence.render(users); // not a list from an earlier sign-in
       });
@@ -95,6 +144,10 @@ export class App {
       this.subscribe(signaling);
       this.setState('ready', `Connected as ${name} (${userId})`);
       this.loadPresence();
+      if (this.isHostRole) {
+        this.view.sessions.reset();
+        void this.loadSessions();
+      }
     } catch (err) {
       this.fail(err);
       this.setState('signed-out', 'Not connected');
@@ -142,6 +195,7 @@ export class App {
     s.on(S2C.callEnded, (e) => {
       this.record(S2C.callEnded, e);
       if (this.incoming?.callId === e.callId) this.dismissIncoming(`Call ${e.reason}`);
+      this.leftWaitingRoom(e.callId, e.reason, endedText(e.reason));
       this.finish(e.reason, e.callId);
       // The server's reason is the authoritative one, even when we had already closed locally;
       // but a call that moved to another device of ours ends there, not here.
@@ -149,14 +203,54 @@ export class App {
       this.lastEnd = { callId: e.callId, reason: e.reason };
       if (this.state === 'ready') this.view.setStatus(endedText(e.reason));
     });
+    s.on(S2C.lobbyAdmitted, (e) => {
+      this.record(S2C.lobbyAdmitted, e);
+      if (this.waitingFor !== e.callId || this.call) return;
+      this.waitingFor = null;
+      void this.enterCall(async () => e.callId);
+    });
+    s.on(S2C.lobbyDenied, (e) => {
+      this.record(S2C.lobbyDenied, e);
+      this.leftWaitingRoom(e.callId, `lobby_${e.reason}`, DENIED_TEXT[e.reason] ?? 'You were not let in');
+    });
+    s.on(S2C.hostRemoved, (e) => {
+      this.record(S2C.hostRemoved, e);
+      const text = 'The host removed you from the session';
+      this.finish('removed', e.callId, text);
+      this.leftWaitingRoom(e.callId, 'removed', text);
+    });
+    s.on(S2C.sessionTimeWarning, (e) => {
+      this.record(S2C.sessionTimeWarning, e);
+      this.lastWarning = e;
+      if (this.call?.id === e.callId) this.sessionPanel?.timeWarning(e);
+      else if (this.waitingFor === e.callId) this.view.setStatus(`The session ends in ${Math.round(e.secondsLeft / 60)} min`);
+    });
+    forCall(S2C.lobbyKnock, (_call, e) => this.sessionPanel?.knock(e));
+    forCall(S2C.lobbySentBack, (call) => {
+      // Our media is closed on the server: release camera and mic, then wait to be admitted again.
+      this.finish('sent_back', call.id, 'The host moved you back to the waiting room');
+      this.waitingFor = call.id;
+      this.setState('waiting');
+    });
+    forCall(S2C.hostMuted, (call, e) => void this.hostMuted(call, e.source));
+    forCall(S2C.sessionLocked, (_call, e) => this.sessionPanel?.setLocked(e.locked));
+    forCall(S2C.sessionExtended, (_call, e) => this.sessionPanel?.extended(e.endsAt));
     forCall(S2C.callRinging, (call, e) => call.updateParticipant(e.userId, 'ringing'));
     forCall(S2C.callDeclined, (call, e) => call.updateParticipant(e.userId, 'left'));
-    forCall(S2C.participantJoined, (call, e) => call.updateParticipant(e.userId, 'joined', e.name));
+    forCall(S2C.participantJoined, (call, e) => {
+      this.sessionPanel?.waiting.remove(e.userId);
+      call.updateParticipant(e.userId, 'joined', e.name);
+    });
     forCall(S2C.participantReconnecting, (call, e) => call.updateParticipant(e.userId, 'reconnecting'));
     forCall(S2C.participantLeft, (call, e) => {
+      const name = call.roster.get(e.userId)?.name ?? e.userId;
       call.updateParticipant(e.userId, 'left');
+      // A session's host sees whom another host sent back in the waiting room again.
+      if (e.reason === 'sent_to_lobby' && this.sessionPanel?.hosting) this.sessionPanel.waiting.add({ userId: e.userId, name });
+      else this.sessionPanel?.waiting.remove(e.userId);
       // Alone (a 1:1 whose peer left): the server ends the call; release the camera right away.
-      if (call.roster.alone) this.finish(`participant_${e.reason}`);
+      // A session's call goes on with its host alone until it ends.
+      if (!call.endsAt && call.roster.alone) this.finish(`participant_${e.reason}`);
     });
     forCall(S2C.mediaToggled, (call, e) => call.mediaToggled(e));
     forCall(S2C.newProducer, (call, e) => void call.session.consume(e));
@@ -172,6 +266,7 @@ export class App {
         return;
       }
       const callId = this.call?.id;
+      this.waitingFor = null;
       this.dismissIncoming('Connection lost');
       this.finish('disconnected');
       // Within the reconnect grace the server keeps our seat: offer to rejoin.
@@ -203,7 +298,7 @@ export class App {
    * Gets a call id, takes a seat with `call:join`, then runs the media handshake. The join ack
    * says who started the call and whether it is audio or video, however we got here.
    */
-  private async enterCall(getCallId: (s: Signaling) => Promise<string>): Promise<void> {
+  private async enterCall(getCallId: (s: Signaling) => Promise<string>, hosting = false): Promise<void> {
     const signaling = this.signaling;
     if (!signaling || !this.userId || this.call) return;
     this.view.showError(null);
@@ -218,7 +313,17 @@ export class App {
       this.joinSentAt = Date.now();
       const ack = await signaling.request(C2S.callJoin, { callId });
       if (call.session.isClosed) return;
+      if (isWaiting(ack)) {
+        // A session guest: no seat and no media until a host admits us (`lobby:admitted`).
+        this.call = null;
+        call.session.close();
+        this.view.clearTiles();
+        this.waitingFor = callId;
+        this.setState('waiting', 'Waiting for the host to let you in');
+        return;
+      }
       this.setState('in-call');
+      this.openSessionPanel(call, ack, hosting);
       call.applyJoin(ack);
       call.refreshControls(this.busy);
       await call.session.start(ack);
@@ -312,9 +417,137 @@ export class App {
     try {
       call.session.close();
     } finally {
+      this.sessionPanel?.dispose();
+      this.sessionPanel = null;
+      this.view.tileDecorator = null;
       this.view.clearTiles();
       this.view.setLocalPreview(null);
       this.setState(this.signaling?.connected ? 'ready' : 'disconnected', status);
+      if (this.isHostRole) void this.loadSessions();
+    }
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  /** A session call (the join ack carries its end): the countdown, and the host's controls. */
+  private openSessionPanel(call: ActiveCall, ack: CallJoinAck, hosting: boolean): void {
+    if (!ack.endsAt || !this.signaling) return;
+    call.hosting = hosting || ack.initiatorId === this.userId || this.hostedCallIds.has(call.id);
+    const actions = hostActions(this.signaling, call.id, () => (this.call === call ? this.sessionPanel : null), (err, context) => this.fail(err, context));
+    const panel = new SessionPanel(ack.endsAt, call.hosting, actions);
+    this.sessionPanel = panel;
+    if (call.hosting) this.view.tileDecorator = (tile, userId) => panel.decorateTile(tile, userId);
+    const warned = this.lastWarning;
+    if (warned?.callId === call.id && warned.endsAt === ack.endsAt) panel.timeWarning(warned);
+    panel.seed(ack.participants.filter((p) => p.state === 'waiting').map(({ userId, name }) => ({ userId, name })));
+  }
+
+  /** Out of the waiting room of `callId` (denied, removed, the session ended), if we were in it. */
+  private leftWaitingRoom(callId: string, reason: string, status: string): void {
+    if (this.waitingFor !== callId) return;
+    this.waitingFor = null;
+    this.lastEnd = { callId, reason };
+    this.setState(this.signaling?.connected ? 'ready' : 'disconnected', status);
+  }
+
+  private async leaveWaitingRoom(): Promise<void> {
+    const callId = this.waitingFor;
+    if (!callId || !this.signaling) return;
+    this.leftWaitingRoom(callId, 'left', 'You left the waiting room');
+    await this.signaling.request(C2S.callLeave, { callId }).catch((err) => {
+      if (errorCode(err) !== 'NOT_FOUND') this.fail(err);
+    });
+  }
+
+  /** A host paused our mic or camera on the server: the buttons (and our producer) follow. */
+  private async hostMuted(call: ActiveCall, source: MediaSource): Promise<void> {
+    this.view.setStatus(source === 'mic' ? 'The host muted your microphone' : 'The host turned your camera off');
+    try {
+      if (source === 'mic') await call.session.setMicEnabled(false);
+      else await call.session.setCameraEnabled(false);
+    } catch (err) {
+      if (!call.session.isClosed) this.fail(err);
+    }
+    if (this.call === call) call.refreshControls(this.busy);
+  }
+
+  private async joinAsGuest(): Promise<void> {
+    const invite = this.invite;
+    const name = this.view.guest.nameInput.value.trim();
+    if (!invite || this.call || this.waitingFor) return;
+    if (!name) return this.view.showError('VALIDATION_FAILED', 'enter your name');
+    this.view.showError(null);
+    this.view.guest.stopPreview(); // leaving the camera check
+    this.view.guest.joinButton.disabled = true;
+    this.view.setStatus('Joining…');
+    try {
+      // The invite is exchanged once; trying again (e.g. after a refusal) reuses the connection.
+      if (!this.signaling) {
+        const guest = await sessionsApi.guestToken(invite.sessionId, invite.invite, name);
+        const signaling = await Signaling.connect(guest.token);
+        this.signaling = signaling;
+        this.userId = guest.userId;
+        this.guestCallId = guest.callId;
+        this.subscribe(signaling);
+      }
+      const callId = this.guestCallId;
+      if (callId) await this.enterCall(async () => callId);
+    } catch (err) {
+      this.fail(err);
+      this.setState('guest', 'Could not join');
+    } finally {
+      this.view.guest.joinButton.disabled = false;
+    }
+  }
+
+  private async loadSessions(): Promise<void> {
+    if (!this.token) return;
+    try {
+      const list = await sessionsApi.list(this.token);
+      for (const s of list) if (s.hostIds.includes(this.userId ?? '')) this.hostedCallIds.add(s.callId);
+      this.view.sessions.render(list, this.inviteLinks);
+    } catch (err) {
+      this.fail(err, 'could not load your sessions');
+    }
+  }
+
+  private async schedule(input: ScheduleInput): Promise<void> {
+    if (!this.token) return;
+    if (!input.title) return this.view.showError('VALIDATION_FAILED', 'enter a title');
+    this.view.showError(null);
+    try {
+      const s = await sessionsApi.schedule(this.token, input);
+      if (s.inviteUrl) this.inviteLinks.set(s.sessionId, s.inviteUrl);
+      this.hostedCallIds.add(s.callId);
+      this.view.setStatus(`Scheduled "${s.title}"`);
+      await this.loadSessions();
+    } catch (err) {
+      this.fail(err, 'could not schedule the session');
+    }
+  }
+
+  private async inviteLink(s: SessionSummary): Promise<string> {
+    const known = this.inviteLinks.get(s.sessionId);
+    if (known || !this.token) return known ?? '';
+    try {
+      const { inviteUrl } = await sessionsApi.invite(this.token, s.sessionId);
+      this.inviteLinks.set(s.sessionId, inviteUrl);
+      return inviteUrl;
+    } catch (err) {
+      this.fail(err, 'could not issue an invite link');
+      return '';
+    }
+  }
+
+  /** See `HearthDebug.probeMediaRequest`. */
+  async probeMediaRequest(): Promise<string> {
+    const callId = this.call?.id ?? this.waitingFor;
+    if (!this.signaling || !callId) return 'NO_CALL';
+    try {
+      await this.signaling.request(C2S.createTransport, { callId, direction: 'recv' });
+      return 'OK';
+    } catch (err) {
+      return errorCode(err);
     }
   }
 
@@ -328,7 +561,7 @@ export class App {
 
   private setState(state: AppState, status?: string): void {
     this.state = state;
-    this.view.showState(state);
+    this.view.showState(state, { host: this.isHostRole, guest: this.role === 'guest' });
     if (status !== undefined) this.view.setStatus(status);
   }
 

@@ -2,7 +2,7 @@
  * The read-only view of the client that the browser tests read from `window.__hearth`.
  * Types only and no DOM types, so the Node-side tests can import it too.
  */
-export type AppState = 'signed-out' | 'connecting' | 'ready' | 'incoming' | 'joining' | 'in-call' | 'disconnected';
+export type AppState = 'signed-out' | 'connecting' | 'ready' | 'incoming' | 'joining' | 'in-call' | 'disconnected' | 'guest' | 'waiting';
 
 export interface LocalTrackInfo {
   kind: string;
@@ -67,4 +67,21 @@ export interface HearthDebug {
   presence(): PresenceView[];
   /** The server events this page received, oldest first (bounded). */
   events(): ReceivedEvent[];
+  /** The signed-in role (`member`, `host`), `guest` for an invite link, null before signing in. */
+  readonly role: string | null;
+  /** The session call this page waits to be admitted to (state `waiting`), else null. */
+  readonly waitingFor: string | null;
+  /** A host's waiting room in the current session call, in arrival order. */
+  waitingList(): Array<{ userId: string; name: string }>;
+  /** The current session call's scheduled end (ISO), or null. */
+  readonly endsAt: string | null;
+  /** Whether the current session call is locked (as its host last set or heard). */
+  readonly locked: boolean;
+  /** True while the guest entry screen's camera preview holds a live track. */
+  readonly previewLive: boolean;
+  /**
+   * Sends `media:create-transport` (recv) for the current or awaited call from this page's socket
+   * and returns `OK` or the ack's error code: proves what the server allows this page.
+   */
+  probeMediaRequest(): Promise<string>;
 }

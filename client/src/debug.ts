@@ -37,6 +37,23 @@ export function installDebug(app: App): void {
     participants: () => app.participants.map(({ userId, name, state }) => ({ userId, name, state })),
     presence: () => app.presenceList().map(({ userId, status }) => ({ userId, status: status === 'busy' ? 'busy' : 'online' })),
     events: () => app.events(),
+    get role() {
+      return app.role;
+    },
+    get waitingFor() {
+      return app.waitingFor;
+    },
+    waitingList: () => app.sessionPanel?.waiting.get() ?? [],
+    get endsAt() {
+      return app.sessionPanel?.endsAt ?? null;
+    },
+    get locked() {
+      return app.sessionPanel?.locked ?? false;
+    },
+    get previewLive() {
+      return app.previewLive;
+    },
+    probeMediaRequest: () => app.probeMediaRequest(),
   };
   Object.defineProperty(window, '__hearth', { value: Object.freeze(debug), enumerable: false });
 }

@@ -6,12 +6,14 @@ import {
   type CallInitiateAck,
   type CallInitiateRequest,
   type CallJoinAck,
+  type CallWaitingAck,
   type CallRef,
   type ConnectTransportRequest,
   type ConsumeAck,
   type ConsumeRequest,
   type PresenceListAck,
   type CreateTransportRequest,
+  type MediaSource,
   type ProduceRequest,
   type ServerEventName,
   type ServerEvents,
@@ -24,11 +26,12 @@ export { fetchDevToken } from './dev-token';
 
 type Empty = Record<string, never>;
 type ProducerRef = { producerId: string };
+type CallUser = CallRef & { userId: string };
 
 /** Payload and ack data of each client→server request, assembled from the catalogue's types. */
 export interface Requests {
   [C2S.callInitiate]: [CallInitiateRequest, CallInitiateAck];
-  [C2S.callJoin]: [CallRef, CallJoinAck];
+  [C2S.callJoin]: [CallRef, CallJoinAck | CallWaitingAck];
   [C2S.callDecline]: [CallRef, Empty];
   [C2S.callCancel]: [CallRef, Empty];
   [C2S.callLeave]: [CallRef, Empty];
@@ -43,6 +46,19 @@ export interface Requests {
   [C2S.closeProducer]: [ProducerRef, Empty];
   [C2S.restartIce]: [{ transportId: string }, { iceParameters: unknown }];
   [C2S.presenceList]: [Empty, PresenceListAck];
+  [C2S.lobbyAdmit]: [CallUser, Empty];
+  [C2S.lobbyAdmitAll]: [CallRef, { admitted: number }];
+  [C2S.lobbyDeny]: [CallUser, Empty];
+  [C2S.lobbySendBack]: [CallUser, Empty];
+  [C2S.hostMute]: [CallUser & { source: MediaSource }, { paused: number }];
+  [C2S.hostRemove]: [CallUser, Empty];
+  [C2S.hostLock]: [CallRef & { locked: boolean }, unknown];
+  [C2S.sessionExtend]: [CallRef & { minutes: number }, { endsAt: string }];
+}
+
+/** True for the answer to `call:join` of a session guest held in the waiting room. */
+export function isWaiting(ack: CallJoinAck | CallWaitingAck): ack is CallWaitingAck {
+  return (ack as CallWaitingAck).state === 'waiting';
 }
 export type RequestName = keyof Requests;
 

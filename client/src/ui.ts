@@ -1,17 +1,32 @@
 import type { AppState } from './debug-api';
 import { StatusView, byTestId } from './dom';
+import { GuestEntry } from './guest-entry';
 import { PresencePanel } from './presence-panel';
+import { SchedulePanel } from './schedule-panel';
+
+type Section = 'signIn' | 'lobby' | 'sessions' | 'guest' | 'waitingRoom' | 'incoming' | 'call' | 'presence';
 
 /** The sections shown in each state. */
-const SECTIONS: Record<AppState, ReadonlyArray<'signIn' | 'lobby' | 'incoming' | 'call' | 'presence'>> = {
+const SECTIONS: Record<AppState, ReadonlyArray<Section>> = {
   'signed-out': ['signIn'],
   connecting: ['signIn'],
   disconnected: ['signIn'],
-  ready: ['lobby', 'presence'],
-  incoming: ['lobby', 'incoming', 'presence'],
+  ready: ['lobby', 'sessions', 'presence'],
+  incoming: ['lobby', 'sessions', 'incoming', 'presence'],
   joining: ['call', 'presence'],
   'in-call': ['call', 'presence'],
+  guest: ['guest'],
+  waiting: ['waitingRoom'],
 };
+
+/** The states in which a guest (no sign-in, no lobby) sees the entry screen instead. */
+const GUEST_ENTRY_STATES = new Set<AppState>(['signed-out', 'connecting', 'disconnected', 'ready', 'incoming']);
+
+/** Who is using the page: a signed-in member or host, or a guest who came through an invite link. */
+export interface ViewMode {
+  host: boolean;
+  guest: boolean;
+}
 
 export interface TileBadges {
   micOff: boolean;
@@ -24,6 +39,14 @@ export class View extends StatusView {
   readonly nameInput = byTestId<HTMLInputElement>('name-input');
   readonly userIdInput = byTestId<HTMLInputElement>('user-id-input');
   readonly connectButton = byTestId<HTMLButtonElement>('connect');
+  readonly roleSelect = byTestId<HTMLSelectElement>('role-select');
+  readonly sessions = new SchedulePanel();
+  readonly guest = new GuestEntry();
+  readonly waitingRoom = byTestId<HTMLElement>('waiting-room');
+  readonly waitingText = byTestId<HTMLElement>('waiting-text');
+  readonly waitingLeaveButton = byTestId<HTMLButtonElement>('waiting-leave');
+  /** Adds controls to each new remote tile (a session host's Mute mic / Send back / Remove). */
+  tileDecorator: ((tile: HTMLElement, userId: string) => void) | null = null;
   readonly lobby = byTestId<HTMLElement>('lobby');
   readonly placeCallForm = document.getElementById('place-call') as HTMLFormElement;
   readonly calleeInput = byTestId<HTMLInputElement>('callee-input');
@@ -47,13 +70,17 @@ export class View extends StatusView {
     super('status', 'error');
   }
 
-  showState(state: AppState): void {
-    const visible = SECTIONS[state];
+  showState(state: AppState, mode: ViewMode = { host: false, guest: false }): void {
+    // A guest has no lobby, sessions or presence: between calls they see the entry screen.
+    const visible = mode.guest && GUEST_ENTRY_STATES.has(state) ? SECTIONS.guest : SECTIONS[state];
     this.signIn.hidden = !visible.includes('signIn');
     this.lobby.hidden = !visible.includes('lobby');
+    this.sessions.root.hidden = !visible.includes('sessions') || !mode.host;
+    this.guest.root.hidden = !visible.includes('guest');
+    this.waitingRoom.hidden = !visible.includes('waitingRoom');
     this.incoming.hidden = !visible.includes('incoming');
     this.call.hidden = !visible.includes('call');
-    this.presence.root.hidden = !visible.includes('presence');
+    this.presence.root.hidden = !visible.includes('presence') || mode.guest;
     this.presence.setCallable(state === 'ready');
     this.connectButton.disabled = state === 'connecting';
     document.body.dataset.state = state;
@@ -108,6 +135,7 @@ export class View extends StatusView {
       badges.className = 'badges';
       caption.append(label, ' ', badges);
       tile.append(video, audio, caption);
+      this.tileDecorator?.(tile, userId);
       this.grid.append(tile);
     }
     (tile.querySelector('.name') as HTMLElement).textContent = name;

@@ -144,6 +144,8 @@ export class SessionCalls {
       if (o.state === 'joined') this.deps.channel.toUser(o.userId, 'call:participant-left', { callId, userId, reason: 'sent_to_lobby' });
     }
     if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:sent-back', { callId });
+    // They are waiting again: hosts see them in the waiting list as after any knock.
+    this.toHosts(call, (hostId) => this.deps.channel.toUser(hostId, 'lobby:knock', { callId, userId, name: p.name }));
     this.startLobbyTimer(call, p);
     this.calls.persist(call);
   }

@@ -72,7 +72,8 @@ abstract class WatchedPage<Debug> {
   protected constructor(
     readonly context: BrowserContext,
     readonly page: Page,
-    readonly userId: string,
+    /** A guest's id is only known once the server hands out their token (see `ClientPage.openGuest`). */
+    public userId: string,
   ) {
     page.on('pageerror', (err) => this.problems.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {
@@ -109,18 +110,40 @@ export class ClientPage extends WatchedPage<HearthDebug> {
   protected readonly hook = '__hearth';
 
   /** Opens the client served by the gateway itself and connects as `userId`. */
-  static async open(browser: Browser, baseUrl: string, userId: string, name = userId): Promise<ClientPage> {
+  static async open(browser: Browser, baseUrl: string, userId: string, name = userId, role?: 'member' | 'host'): Promise<ClientPage> {
     const context = await browser.newContext();
     const client = new ClientPage(context, await context.newPage(), userId);
     await client.page.goto(baseUrl);
-    await client.signIn(name);
+    await client.signIn(name, role);
     return client;
   }
 
+  /**
+   * Opens an invite link as a guest: the entry screen with its camera check. Nothing is sent
+   * until `joinAsGuest()`; `userId` is the name until then.
+   */
+  static async openGuest(browser: Browser, inviteUrl: string, name: string): Promise<ClientPage> {
+    const context = await browser.newContext();
+    const guest = new ClientPage(context, await context.newPage(), name);
+    await guest.page.goto(inviteUrl);
+    await guest.waitForState('guest');
+    return guest;
+  }
+
+  /** Fills in the guest's name and presses Join; resolves with the guest id the server assigned (now `userId`). */
+  async joinAsGuest(name: string): Promise<string> {
+    await this.page.getByTestId('guest-name').fill(name);
+    await this.page.getByTestId('guest-join').click();
+    await this.page.waitForFunction(() => (globalThis as HearthWindow).__hearth.userId !== null, undefined, { timeout: WAIT_MS, polling: 50 });
+    this.userId = (await this.read('userId'))!;
+    return this.userId;
+  }
+
   /** Signs in as this page's user (again, e.g. after a reload) and waits for the lobby. */
-  async signIn(name = this.userId): Promise<void> {
+  async signIn(name = this.userId, role?: 'member' | 'host'): Promise<void> {
     await this.page.getByTestId('name-input').fill(name);
     await this.page.getByTestId('user-id-input').fill(this.userId);
+    if (role) await this.page.getByTestId('role-select').selectOption(role);
     await this.page.getByTestId('connect').click();
     await this.waitForState('ready');
   }
@@ -169,6 +192,32 @@ export class ClientPage extends WatchedPage<HearthDebug> {
   readonly events = () => this.read('events');
   readonly mediaReconnecting = () => this.read('mediaReconnecting');
   readonly mediaReconnects = () => this.read('mediaReconnects');
+  readonly waitingFor = () => this.read('waitingFor');
+  readonly waitingList = () => this.read('waitingList');
+  readonly endsAt = () => this.read('endsAt');
+  readonly previewLive = () => this.read('previewLive');
+  /** `OK` or the error code of a `media:create-transport` sent from this page's socket. */
+  readonly probeMediaRequest = () => this.read('probeMediaRequest');
+
+  /** Schedules a session through the therapist's form (start now); resolves with its session list row. */
+  async scheduleSession(title: string, durationMinutes = 30): Promise<Locator> {
+    await this.page.getByTestId('session-title').fill(title);
+    await this.page.getByTestId('session-duration').fill(String(durationMinutes));
+    await this.page.getByTestId('schedule-session').click();
+    const row = this.page.getByTestId('session-row').filter({ hasText: title });
+    await row.waitFor({ state: 'visible', timeout: WAIT_MS });
+    return row;
+  }
+
+  /** A host's waiting-room row for `userId`. */
+  waitingRow(userId: string): Locator {
+    return this.page.locator(`[data-testid="waiting-row"][data-user-id="${userId}"]`);
+  }
+
+  /** A host's control on the remote tile of `userId`. */
+  tileControl(userId: string, testId: 'tile-mute' | 'tile-send-back' | 'tile-remove'): Locator {
+    return this.page.locator(`[data-testid="remote-tile"][data-user-id="${userId}"] [data-testid="${testId}"]`);
+  }
 
   /** The presence panel's `data-status` for `userId`, or null when they are not listed. */
   presenceStatus(userId: string): Promise<string | null> {
@@ -357,6 +406,10 @@ export function browserSuite(overrides: Parameters<typeof startTestApp>[0] = {})
     },
     /** Opens the call page signed in as a new user named `name`, or as `userId` (e.g. a second device); closed after the test. */
     open: async (name: string, userId = uniqueUser(name)) => track(await ClientPage.open(browser!, t!.url, userId, name)),
+    /** Opens the call page signed in with the host role (a therapist who schedules sessions); closed after the test. */
+    openHost: async (name: string) => track(await ClientPage.open(browser!, t!.url, uniqueUser(name), name, 'host')),
+    /** Opens an invite link as a guest (see `ClientPage.openGuest`); closed after the test. */
+    openGuest: async (inviteUrl: string, name: string) => track(await ClientPage.openGuest(browser!, inviteUrl, name)),
     /** Opens the admin page as a new operator (see `AdminPage.open`); closed after the test. */
     openAdmin: async (opts: { role?: 'admin' | 'member'; signIn?: boolean } = {}) => track(await AdminPage.open(browser!, t!.url, uniqueUser('operator'), opts)),
   };

@@ -104,9 +104,11 @@ describe('session waiting room and host controls', () => {
 
     const sentBack = nextEvent(g.s, 'lobby:sent-back');
     const gone = nextEvent<{ consumerId: string }>(sess.host, 'media:consumer-closed');
+    const knocksAgain = nextEvent<{ userId: string }>(sess.host, 'lobby:knock');
     await ok(sess.host, 'lobby:send-back', { callId: sess.callId, userId: g.id });
     expect(await sentBack).toEqual({ callId: sess.callId });
     expect((await gone).consumerId).toBe(consumer.consumerId);
+    expect((await knocksAgain).userId).toBe(g.id);
     expect(t.app.get(MediaService).producers(sess.callId)).toEqual([]);
     expect(await request(g.s, 'media:create-transport', { callId: sess.callId, direction: 'send' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await ok(g.s, 'call:join', { callId: sess.callId })).toEqual({ callId: sess.callId, state: 'waiting' });
