@@ -5,7 +5,9 @@ import type { types as ms } from 'mediasoup';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import type { MediaPort, RoomSink } from './media.port';
-import type { ConsumeAck, ConsumeInput, DtlsInput, MediaQualitySample, ProduceInput, ProducerInfo, RoomCounts, TransportAck } from './media.types';
+import type { ConsumeAck, ConsumeInput, DtlsInput, MediaQualitySample, ProduceInput, ProducerInfo, RoomCounts, TransportAck, WorkerStats } from './media.types';
+
+export type { WorkerStats } from './media.types';
 import { MediaRoom } from './room';
 import { WorkerPool, type PooledWorker } from './worker-pool';
 import { resolveWorkerBin } from './worker-bin';
@@ -23,18 +25,6 @@ export function loadMediaCodecs(file = codecsFile()): ms.RouterRtpCodecCapabilit
   return (JSON.parse(readFileSync(file, 'utf8')) as { mediaCodecs: ms.RouterRtpCodecCapability[] }).mediaCodecs;
 }
 
-export interface WorkerStats {
-  pid: number;
-  state: 'active' | 'draining';
-  /** Share of one core since the previous sample; null on the first. */
-  cpuPercent: number | null;
-  cpuTimeMs: number;
-  maxRssKb: number | null;
-  routers: number;
-  transports: number;
-  producers: number;
-  consumers: number;
-}
 
 /** The media layer's façade: one router per call on the least-loaded worker. */
 @Injectable()

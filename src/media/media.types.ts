@@ -70,3 +70,17 @@ export interface MediaQualitySample {
   score: number;
   scoreMin: number;
 }
+
+/** One media worker as operators see it (`GET /api/admin/workers`). */
+export interface WorkerStats {
+  pid: number;
+  state: 'active' | 'draining';
+  /** Share of one core over the last sampling window; null before the first window. */
+  cpuPercent: number | null;
+  cpuTimeMs: number;
+  maxRssKb: number | null;
+  routers: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+}

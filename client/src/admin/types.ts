@@ -3,19 +3,8 @@
  * no DOM types, so the Node-side tests can import them too.
  */
 
-/** `GET /api/admin/workers`: one media worker. */
-export interface AdminWorker {
-  pid: number;
-  state: 'active' | 'draining';
-  /** Share of one core since the server's previous read; null on the first read. */
-  cpuPercent: number | null;
-  cpuTimeMs: number;
-  maxRssKb: number | null;
-  routers: number;
-  transports: number;
-  producers: number;
-  consumers: number;
-}
+/** `GET /api/admin/workers`: one media worker (the server's own type). */
+export type { WorkerStats as AdminWorker } from '../../../src/media/media.types';
 
 export interface AdminParticipant {
   userId: string;
