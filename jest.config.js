@@ -1,9 +1,13 @@
 // Three tiers (see README "Tests"): unit specs beside the code, medium tests on real
 // PostgreSQL/Redis/mediasoup, e2e with real socket.io clients and real Chromium.
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+// jose ships ES modules only; the server (CommonJS on Node >= 22) requires it natively, but Jest's
+// module loader cannot, so Jest compiles that one package to CommonJS.
+const esmOnly = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }];
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': tsJest },
+  transform: { '^.+\\.ts$': tsJest, '/node_modules/jose/.+\\.js$': esmOnly },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
 };

@@ -12,6 +12,7 @@ import { PersistenceModule } from './persistence/persistence.module';
 import { PresenceModule } from './presence/presence.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ChannelModule } from './signaling/channel.module';
+import { AuthModule } from './signaling/auth.module';
 import { SignalingModule } from './signaling/signaling.module';
 
 @Module({})
@@ -25,6 +26,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         JwtModule.register({ global: true, secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256' } }),
+        AuthModule,
         MetricsModule,
         LoggerModule.forRoot({
           pinoHttp: {

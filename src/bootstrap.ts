@@ -1,18 +1,19 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import type { AppConfig } from './config/app-config';
+import { ConfigError, type AppConfig } from './config/app-config';
 import { HttpErrorFilter } from './common/http-exception.filter';
 import { RedisIoAdapter } from './signaling/redis-io.adapter';
 import { SocketChannel } from './signaling/socket-channel';
 
 /** Builds and starts the whole server; used by main.ts and by the medium/e2e tests. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  const httpsOptions = config.TLS_CERT_FILE && config.TLS_KEY_FILE ? { cert: readPem('TLS_CERT_FILE', config.TLS_CERT_FILE), key: readPem('TLS_KEY_FILE', config.TLS_KEY_FILE) } : undefined;
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true, ...(httpsOptions ? { httpsOptions } : {}) });
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.useGlobalFilters(new HttpErrorFilter());
@@ -30,7 +31,23 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     app.useWebSocketAdapter(adapter);
   }
   if (config.jwtSecretGenerated) logger.warn('JWT_SECRET not set: using a random secret for this process (development only)');
+  if (config.devTokens) {
+    logger.warn(
+      `DEV TOKENS ARE ON: POST /api/dev/token hands a token for any user and any role, admin included, to whoever asks (${config.DEV_TOKENS ? 'DEV_TOKENS=1' : `HOST ${config.HOST} is loopback`}). Development only.`,
+    );
+  }
   if (!existsSync(config.CLIENT_DIST_DIR)) logger.warn(`sample client not built (${config.CLIENT_DIST_DIR}); run npm run build:client`);
   await app.listen(config.PORT, config.HOST);
   return app;
+}
+
+/** A PEM file named by a setting; a missing or unreadable one stops the boot naming that setting. */
+function readPem(setting: string, file: string): Buffer {
+  try {
+    const pem = readFileSync(file);
+    if (!pem.includes('-----BEGIN')) throw new Error('not a PEM file');
+    return pem;
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${setting}: cannot use ${file} (${(err as Error).message})`);
+  }
 }

@@ -35,7 +35,7 @@ function setup(online: string[] = ['a', 'b', 'c']) {
     counts: jest.fn(),
   } as unknown as jest.Mocked<MediaPort>;
   const log = { save: jest.fn(async () => undefined) } as unknown as jest.Mocked<CallLogStore>;
-  const config = { RING_TIMEOUT_SECONDS: 30, RECONNECT_GRACE_SECONDS: 60, BUSY_LOCK_TTL_SECONDS: 60, DEVICE_TTL_SECONDS: 90, ICE_SERVERS: [] } as unknown as AppConfig;
+  const config = { RING_TIMEOUT_SECONDS: 30, RECONNECT_GRACE_SECONDS: 60, BUSY_LOCK_TTL_SECONDS: 60, DEVICE_TTL_SECONDS: 90, ICE_SERVERS: [], TURN_URLS: [], TURN_CREDENTIAL_TTL_SECONDS: 3600 } as unknown as AppConfig;
   // The in-process presence twin stands in for Redis; devices of the online users are registered.
   const store = new MemoryPresenceStore();
   for (const u of online) void store.addDevice(u, `${u}-dev`, 60_000);

@@ -1,6 +1,27 @@
 import { ConfigError, loadConfig } from './app-config';
 
+describe('dev token route', () => {
+  it.each([
+    [{}, true],
+    [{ HOST: 'localhost' }, true],
+    [{ HOST: '::1' }, true],
+    [{ HOST: '0.0.0.0' }, false],
+    [{ HOST: '192.168.1.20' }, false],
+    [{ HOST: '0.0.0.0', DEV_TOKENS: '1' }, true],
+    [{ HOST: '127.0.0.1', DEV_TOKENS: '0' }, false],
+    [{ NODE_ENV: 'production', JWT_SECRET: '0123456789abcdef0123456789abcdef' }, false],
+  ])('%j -> %s', (env, on) => {
+    expect(loadConfig(env).devTokens).toBe(on);
+  });
+});
+
 describe('loadConfig', () => {
+  it('accepts a production secret without whitespace or #, and TURN settings together', () => {
+    const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: '0123456789abcdef0123456789abcdef', TURN_URLS: 'turn:t.example:3478?transport=udp, turns:t.example:5349', TURN_SECRET: 'k' });
+    expect(c.TURN_URLS).toEqual(['turn:t.example:3478?transport=udp', 'turns:t.example:5349']);
+    expect(c.TURN_CREDENTIAL_TTL_SECONDS).toBe(3600);
+  });
+
   it('boots with no environment at all, on embedded defaults', () => {
     const c = loadConfig({});
     expect(c.PORT).toBe(3000);
@@ -30,8 +51,42 @@ describe('loadConfig', () => {
     [{ RTC_MIN_PORT: '50000', RTC_MAX_PORT: '40000' }, 'RTC_MIN_PORT'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    // The classic env-file accident: a same-line comment kept as part of the value.
+    [{ NODE_ENV: 'production', JWT_SECRET: 'replace-me                       # HS256 secret for client tokens' }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: '0123456789abcdef0123456789abcdef#x' }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: '0123456789abcdef0123456789abcdef ' }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: '0123456789abcdef0123456789abcdef', DEV_TOKENS: '1' }, 'DEV_TOKENS'],
+    [{ TURN_URLS: 'turn:t.example:3478' }, 'TURN_SECRET'],
+    [{ TURN_SECRET: 'x' }, 'TURN_SECRET'],
+    [{ TURN_URLS: 'stun:s.example:3478', TURN_SECRET: 'x' }, 'TURN_URLS'],
+    [{ TURN_URLS: 'turn:t.example', TURN_SECRET: 'x', TURN_CREDENTIAL_TTL_SECONDS: '30' }, 'TURN_CREDENTIAL_TTL_SECONDS'],
+    [{ TLS_CERT_FILE: '/etc/cert.pem' }, 'TLS_CERT_FILE'],
+    [{ JWT_JWKS_URL: 'ftp://idp.example/keys' }, 'JWT_JWKS_URL'],
+    [{ JWT_ISSUER: 'https://idp.example' }, 'JWT_JWKS_URL'],
+    [{ RTC_PROTOCOLS: 'sctp' }, 'RTC_PROTOCOLS'],
   ])('refuses %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+});
+
+describe('config/.env.example', () => {
+  const { readFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+  const { envSchema } = jest.requireActual<typeof import('./config.schema')>('./config.schema');
+  const lines = readFileSync(`${__dirname}/../../config/.env.example`, 'utf8').split('\n');
+  const settings = lines.filter((l) => l.trim() !== '' && !l.startsWith('#'));
+
+  it('is plain KEY=value lines with comments on their own lines (env-file and systemd safe)', () => {
+    for (const line of settings) expect(line).toMatch(/^[A-Z][A-Z0-9_]*=[^#\s]*$/);
+  });
+
+  it('documents every setting the server reads, and only those', () => {
+    const documented = settings.map((l) => l.slice(0, l.indexOf('='))).sort();
+    expect(documented).toEqual(Object.keys(envSchema.shape).sort());
+  });
+
+  it('loads as it stands', () => {
+    const env = Object.fromEntries(settings.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    expect(() => loadConfig(env)).not.toThrow();
   });
 });

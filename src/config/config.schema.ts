@@ -31,8 +31,38 @@ export const envSchema = z
     PORT: int(3000, 0, 65535),
     PUBLIC_URL: optionalString,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    JWT_SECRET: optionalString,
+    // Raw, not trimmed: a value with a trailing "# comment" must be seen and refused in production.
+    JWT_SECRET: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? undefined : v)),
     DEV_TOKEN_TTL_SECONDS: int(12 * 3600, 60),
+    DEV_TOKENS: z
+      .enum(['', '0', '1', 'true', 'false'])
+      .default('')
+      .transform((v) => (v === '' ? undefined : v === '1' || v === 'true')),
+    JWT_JWKS_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    JWT_ISSUER: optionalString,
+    JWT_AUDIENCE: optionalString,
+    JWT_NAME_CLAIM: z.string().trim().min(1).default('name'),
+    JWT_ROLE_CLAIM: z.string().trim().min(1).default('role'),
+    JWT_JWKS_CACHE_SECONDS: int(600, 0, 86_400),
+    TLS_CERT_FILE: optionalString,
+    TLS_KEY_FILE: optionalString,
+    TURN_URLS: z
+      .string()
+      .default('')
+      .transform((s, ctx) => {
+        const urls = s.split(',').map((u) => u.trim()).filter(Boolean);
+        const bad = urls.filter((u) => !/^turns?:[^\s]+$/.test(u));
+        if (bad.length) {
+          ctx.addIssue({ code: 'custom', message: `TURN_URLS must be comma-separated turn: or turns: URLs (got ${bad.join(', ')})` });
+          return z.NEVER;
+        }
+        return urls;
+      }),
+    TURN_SECRET: optionalString,
+    TURN_CREDENTIAL_TTL_SECONDS: int(3600, 60, 86_400),
     DATABASE_URL: optionalString,
     EMBEDDED_PG_DIR: z.string().default(defaultEmbeddedPgDir()),
     EMBEDDED_PG_PORT: int(54329, 1, 65535),
@@ -42,9 +72,30 @@ export const envSchema = z
     MEDIASOUP_WORKER_BIN: optionalString,
     MEDIASOUP_NUM_WORKERS: int(os.availableParallelism?.() ?? os.cpus().length, 1, 256),
     MEDIASOUP_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
-    MEDIASOUP_LISTEN_IP: z.string().default('127.0.0.1'),
-    MEDIASOUP_ANNOUNCED_ADDRESS: optionalString,
-    RTC_MIN_PORT: int(40000, 1024, 65535),
+    // Bound by every worker's sockets, so an address, never a hostname.
+    MEDIASOUP_LISTEN_IP: z
+      .string()
+      .trim()
+      .pipe(z.union([z.ipv4(), z.ipv6()], { error: 'MEDIASOUP_LISTEN_IP must be an IPv4 or IPv6 address (0.0.0.0 binds every interface)' }))
+      .default('127.0.0.1'),
+    // What clients are told to connect to: an IP or a hostname, no scheme and no port.
+    MEDIASOUP_ANNOUNCED_ADDRESS: optionalString.pipe(
+      z.union([z.ipv4(), z.ipv6(), z.hostname()], { error: 'MEDIASOUP_ANNOUNCED_ADDRESS must be an IP address or a hostname (no scheme, no port)' }).optional(),
+    ),
+    RTC_PORT_MODE: z.enum(['server', 'range']).default('server'),
+    RTC_SERVER_PORT: int(40000, 0, 65535),
+    RTC_PROTOCOLS: z
+      .string()
+      .default('udp,tcp')
+      .transform((s, ctx) => {
+        const list = [...new Set(s.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))];
+        if (list.length === 0 || list.some((p) => p !== 'udp' && p !== 'tcp')) {
+          ctx.addIssue({ code: 'custom', message: 'RTC_PROTOCOLS must be udp, tcp or udp,tcp' });
+          return z.NEVER;
+        }
+        return list as ('udp' | 'tcp')[];
+      }),
+    RTC_MIN_PORT: int(40100, 1024, 65535),
     RTC_MAX_PORT: int(49999, 1024, 65535),
     WORKER_RESPAWN_DELAY_MS: int(1000, 0),
     REHOME_TIMEOUT_SECONDS: int(15, 1),
@@ -84,8 +135,46 @@ export const envSchema = z
     if (env.RTC_MIN_PORT > env.RTC_MAX_PORT) {
       ctx.addIssue({ code: 'custom', path: ['RTC_MIN_PORT'], message: 'RTC_MIN_PORT must be <= RTC_MAX_PORT' });
     }
-    if (env.NODE_ENV === 'production' && (!env.JWT_SECRET || env.JWT_SECRET.length < 32)) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET of at least 32 characters is required in production' });
+    if ((env.MEDIASOUP_LISTEN_IP === '0.0.0.0' || env.MEDIASOUP_LISTEN_IP === '::') && !env.MEDIASOUP_ANNOUNCED_ADDRESS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MEDIASOUP_ANNOUNCED_ADDRESS'],
+        message: `MEDIASOUP_LISTEN_IP=${env.MEDIASOUP_LISTEN_IP} binds every interface, but no client can connect to it: set MEDIASOUP_ANNOUNCED_ADDRESS to the address clients reach this host on`,
+      });
+    }
+    if (env.RTC_PORT_MODE === 'server' && env.RTC_SERVER_PORT > 0) {
+      // Worker slot k listens on RTC_SERVER_PORT + k; the range is where each worker's pipe and plain transports bind.
+      const first = env.RTC_SERVER_PORT;
+      const last = first + env.MEDIASOUP_NUM_WORKERS - 1;
+      if (last > 65535) {
+        ctx.addIssue({ code: 'custom', path: ['RTC_SERVER_PORT'], message: `RTC_SERVER_PORT=${first} with ${env.MEDIASOUP_NUM_WORKERS} workers needs ports up to ${last}, above 65535` });
+      } else if (first <= env.RTC_MAX_PORT && last >= env.RTC_MIN_PORT) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['RTC_SERVER_PORT'],
+          message: `the WebRtcServer ports ${first}..${last} (one per worker) overlap RTC_MIN_PORT..RTC_MAX_PORT (${env.RTC_MIN_PORT}..${env.RTC_MAX_PORT}); move one of them`,
+        });
+      }
+    }
+    if (env.NODE_ENV === 'production') {
+      if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
+        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET of at least 32 characters is required in production' });
+      } else if (/[\s#]/.test(env.JWT_SECRET)) {
+        // An env file's "KEY=value # comment" keeps the comment in the value under docker --env-file and systemd.
+        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET must not contain whitespace or "#" (a comment on the same line becomes part of the value)' });
+      }
+      if (env.DEV_TOKENS === true) {
+        ctx.addIssue({ code: 'custom', path: ['DEV_TOKENS'], message: 'DEV_TOKENS=1 is not allowed in production (it hands out admin tokens to anyone)' });
+      }
+    }
+    if (!!env.TURN_SECRET !== env.TURN_URLS.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'TURN_URLS and TURN_SECRET are set together' });
+    }
+    if (!!env.TLS_CERT_FILE !== !!env.TLS_KEY_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['TLS_CERT_FILE'], message: 'TLS_CERT_FILE and TLS_KEY_FILE are set together' });
+    }
+    if ((env.JWT_ISSUER || env.JWT_AUDIENCE) && !env.JWT_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'JWT_ISSUER and JWT_AUDIENCE apply to tokens verified by JWT_JWKS_URL, which is not set' });
     }
   });
 

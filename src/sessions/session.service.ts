@@ -153,7 +153,7 @@ export class SessionService {
   }
 
   private urlFor(s: SessionRecord, token: string): string {
-    const base = this.config.PUBLIC_URL ?? `http://localhost:${this.config.PORT}`;
+    const base = this.config.PUBLIC_URL ?? `${this.config.TLS_CERT_FILE ? 'https' : 'http'}://localhost:${this.config.PORT}`;
     return `${base.replace(/\/$/, '')}/?session=${s.id}&invite=${encodeURIComponent(token)}`;
   }
 }

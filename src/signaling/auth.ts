@@ -1,33 +1,150 @@
-import { JwtService } from '@nestjs/jwt';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Identity } from '../calls/ports';
 import { DomainError } from '../common/domain-error';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { userIdSchema } from './payload-schemas';
 
-const claims = z.object({
+/** Why a token was refused: `details.reason` of the UNAUTHORIZED error (REST body, socket connect_error data). */
+export type TokenRefusal =
+  | 'token_missing'
+  | 'token_malformed'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'algorithm_not_allowed'
+  | 'issuer_mismatch'
+  | 'audience_mismatch'
+  | 'unknown_key'
+  | 'signature_invalid'
+  | 'claims_invalid'
+  | 'keys_unavailable';
+
+const refuse = (reason: TokenRefusal, message: string) => new DomainError('UNAUTHORIZED', message, { reason });
+
+const ROLES = ['member', 'host', 'admin'] as const;
+type Role = (typeof ROLES)[number];
+
+/** The claims of tokens this server (or `npm run token`) signs with JWT_SECRET. */
+const ownClaims = z.object({
   sub: userIdSchema,
   name: z.string().trim().min(1).max(80).optional(),
-  role: z.enum(['member', 'host', 'admin']).default('member'),
+  role: z.enum(ROLES).default('member'),
   exp: z.number(),
   typ: z.string().optional(),
   sid: z.string().uuid().optional(),
   cid: z.string().uuid().optional(),
 });
 
-/** Verifies a bearer JWT (HS256) and returns who it names; UNAUTHORIZED for anything else. */
-export async function verifyToken(jwt: JwtService, token: unknown): Promise<Identity> {
-  if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new DomainError('UNAUTHORIZED', 'missing token');
-  let payload: unknown;
-  try {
-    payload = await jwt.verifyAsync(token, { algorithms: ['HS256'] });
-  } catch {
-    throw new DomainError('UNAUTHORIZED', 'invalid or expired token');
+/** Algorithms accepted from the identity provider's JWKS; HS256 only ever with JWT_SECRET. */
+const JWKS_ALGORITHMS = ['RS256', 'ES256'];
+
+/** A claim by dot path (`realm_access.roles`), as identity providers nest them. */
+function claimAt(payload: JWTPayload, path: string): unknown {
+  let value: unknown = payload;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
   }
-  const parsed = claims.safeParse(payload);
-  // Invite links are signed with the same secret but are not identities.
-  if (!parsed.success || parsed.data.typ === 'invite') throw new DomainError('UNAUTHORIZED', 'token lacks required claims');
-  const { sub, name, role, sid, cid } = parsed.data;
-  return { userId: sub, name: name ?? sub, role, ...(sid && cid ? { scope: { sessionId: sid, callId: cid } } : {}) };
+  return value;
+}
+
+/** A role claim may be one role or a list of them (the highest known one wins); anything else is `member`. */
+export function roleFrom(claim: unknown): Role {
+  const list = Array.isArray(claim) ? claim : [claim];
+  const known = list.filter((r): r is Role => typeof r === 'string' && (ROLES as readonly string[]).includes(r));
+  return known.sort((a, b) => ROLES.indexOf(b) - ROLES.indexOf(a))[0] ?? 'member';
+}
+
+function refusalOf(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  if (err instanceof errors.JWTExpired) return refuse('token_expired', 'token has expired');
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'iss') return refuse('issuer_mismatch', 'token issuer is not accepted');
+    if (err.claim === 'aud') return refuse('audience_mismatch', 'token audience is not accepted');
+    if (err.claim === 'nbf' || err.claim === 'iat') return refuse('token_not_yet_valid', 'token is not valid yet');
+    return refuse('claims_invalid', `token claim ${err.claim} is invalid`);
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return refuse('algorithm_not_allowed', 'token algorithm is not accepted');
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return refuse('unknown_key', 'token key id is not in the signing keys');
+  if (err instanceof errors.JWSSignatureVerificationFailed) return refuse('signature_invalid', 'token signature is invalid');
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || err instanceof errors.JOSENotSupported) {
+    return refuse('keys_unavailable', 'the signing keys could not be read');
+  }
+  if (err instanceof errors.JWTInvalid || err instanceof errors.JWSInvalid) return refuse('token_malformed', 'token is malformed');
+  // A JWKS endpoint that cannot be reached rejects with a plain fetch error.
+  if (err instanceof TypeError || (err as { name?: string })?.name === 'AbortError') return refuse('keys_unavailable', 'the signing keys could not be read');
+  return refuse('token_malformed', 'token could not be verified');
+}
+
+/**
+ * Verifies bearer JWTs and returns who they name; UNAUTHORIZED (with a reason) for anything else.
+ *
+ * Two kinds of token are accepted: HS256 signed with JWT_SECRET (this server's guest tokens,
+ * `npm run token`, small setups' own apps), and, when JWT_JWKS_URL is set, RS256/ES256 tokens of
+ * the organization's identity provider, checked against its published keys (cached; an unknown
+ * `kid` refetches them, so key rotation needs no restart), its issuer and audience. The header's
+ * `alg` picks the path and each path accepts only its own algorithms, so neither `none` nor an
+ * HS256 token signed with a public key can pass.
+ */
+@Injectable()
+export class TokenVerifier {
+  private readonly logger = new Logger('Auth');
+  private readonly secret: Uint8Array;
+  private readonly jwks?: JWTVerifyGetKey;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.secret = new TextEncoder().encode(config.JWT_SECRET);
+    if (config.JWT_JWKS_URL) {
+      const cacheMs = config.JWT_JWKS_CACHE_SECONDS * 1000;
+      // An unknown kid refetches the keys (rotation), at most once per cooldown.
+      this.jwks = createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { cacheMaxAge: cacheMs, cooldownDuration: Math.min(30_000, cacheMs), timeoutDuration: 5_000 });
+    }
+  }
+
+  async verify(token: unknown): Promise<Identity> {
+    if (typeof token !== 'string' || token.length === 0) throw refuse('token_missing', 'missing token');
+    if (token.length > 8192) throw refuse('token_malformed', 'token is too long');
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw refuse('token_malformed', 'token is malformed');
+    }
+    try {
+      if (alg === 'HS256') return await this.verifyOwn(token);
+      if (this.jwks && alg && JWKS_ALGORITHMS.includes(alg)) return await this.verifyProvider(token);
+    } catch (err) {
+      const refusal = refusalOf(err);
+      if (refusal.details?.reason === 'keys_unavailable') this.logger.warn({ err: (err as Error).message }, 'identity provider keys unavailable');
+      throw refusal;
+    }
+    throw refuse('algorithm_not_allowed', 'token algorithm is not accepted');
+  }
+
+  private async verifyOwn(token: string): Promise<Identity> {
+    const { payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
+    const parsed = ownClaims.safeParse(payload);
+    // Invite links are signed with the same secret but are not identities.
+    if (!parsed.success || parsed.data.typ === 'invite') throw refuse('claims_invalid', 'token lacks required claims');
+    const { sub, name, role, sid, cid } = parsed.data;
+    return { userId: sub, name: name ?? sub, role, ...(sid && cid ? { scope: { sessionId: sid, callId: cid } } : {}) };
+  }
+
+  private async verifyProvider(token: string): Promise<Identity> {
+    const { payload } = await jwtVerify(token, this.jwks!, {
+      algorithms: JWKS_ALGORITHMS,
+      requiredClaims: ['exp', 'sub'],
+      ...(this.config.JWT_ISSUER ? { issuer: this.config.JWT_ISSUER } : {}),
+      ...(this.config.JWT_AUDIENCE ? { audience: this.config.JWT_AUDIENCE.split(',').map((a) => a.trim()).filter(Boolean) } : {}),
+    });
+    const sub = userIdSchema.safeParse(payload.sub);
+    if (!sub.success) throw refuse('claims_invalid', 'token subject is not a valid user id');
+    const name = claimAt(payload, this.config.JWT_NAME_CLAIM);
+    const displayName = typeof name === 'string' && name.trim() ? name.trim().slice(0, 80) : sub.data;
+    // Identity-provider tokens name people; session scopes (sid/cid) are this server's own guest tokens only.
+    return { userId: sub.data, name: displayName, role: roleFrom(claimAt(payload, this.config.JWT_ROLE_CLAIM)) };
+  }
 }
 
 export function bearer(header: string | undefined): string | undefined {

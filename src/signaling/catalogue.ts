@@ -58,7 +58,8 @@ export type PresenceStatus = 'online' | 'busy' | 'offline';
 export interface PresenceListAck { users: { userId: string; status: PresenceStatus }[] }
 export type ParticipantState = 'invited' | 'ringing' | 'waiting' | 'joined' | 'reconnecting' | 'left';
 export interface ParticipantInfo { userId: string; name: string; state: ParticipantState }
-export interface IceServer { urls: string | string[]; username?: string; credential?: string }
+export type { IceServer } from '../calls/ice-servers';
+import type { IceServer } from '../calls/ice-servers';
 export interface CallInitiateAck { callId: string }
 export interface CallJoinAck {
   callId: string;

@@ -12,7 +12,7 @@ const devTokenBody = z.object({
   role: z.enum(['member', 'host', 'admin']).optional(),
 });
 
-/** Development only (not registered when NODE_ENV=production): a token for anyone, so the sample client needs no setup. */
+/** Development only (registered only when `config.devTokens`): a token for anyone, so the sample client needs no setup. */
 @ApiTags('development')
 @Controller('api/dev')
 export class DevTokenController {
@@ -22,7 +22,7 @@ export class DevTokenController {
   ) {}
 
   @Post('token')
-  @ApiOperation({ summary: 'A client token for anyone (development only; absent in production)' })
+  @ApiOperation({ summary: 'A client token for anyone (development only: on a loopback HOST or with DEV_TOKENS=1; never in production)' })
   @ApiBody({
     schema: {
       type: 'object',

@@ -1,5 +1,4 @@
 import { Inject, Logger, UseInterceptors } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import {
   ConnectedSocket,
   MessageBody,
@@ -13,11 +12,12 @@ import type { Server, Socket } from 'socket.io';
 import { CallMediaService } from '../calls/call-media.service';
 import { CallService, type Actor } from '../calls/call.service';
 import type { Identity } from '../calls/ports';
+import { DomainError } from '../common/domain-error';
 import { WsAckInterceptor } from '../common/ws-ack.interceptor';
 import { PresenceService } from '../presence/presence.service';
 import { QualityService } from '../quality/quality.service';
 import { ZodValidationPipe as V } from '../common/zod-validation.pipe';
-import { verifyToken } from './auth';
+import { TokenVerifier } from './auth';
 import { C2S, UNAUTHORIZED_MESSAGE } from './catalogue';
 import { schemas } from './payload-schemas';
 import type * as T from './catalogue';
@@ -35,7 +35,7 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   constructor(
     private readonly calls: CallService,
     private readonly callMedia: CallMediaService,
-    private readonly jwt: JwtService,
+    private readonly tokens: TokenVerifier,
     private readonly presence: PresenceService,
     private readonly quality: QualityService,
     @Inject(SocketChannel) private readonly channel: SocketChannel,
@@ -46,7 +46,7 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
     // Authenticate, then register the device before the client sees `connect`, so a call
     // placed the moment someone connects already finds them online.
     server.use((socket, next) => {
-      verifyToken(this.jwt, socket.handshake.auth?.token)
+      this.tokens.verify(socket.handshake.auth?.token)
         .then(
           async (user) => {
             socket.data.user = user;
@@ -54,7 +54,12 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
             await this.presence.deviceConnected(user.userId, socket.id);
             next();
           },
-          () => next(new Error(UNAUTHORIZED_MESSAGE)),
+          (err: unknown) => {
+            // connect_error.message stays UNAUTHORIZED (the contract); data.reason says why.
+            const refused = new Error(UNAUTHORIZED_MESSAGE) as Error & { data?: unknown };
+            refused.data = { reason: err instanceof DomainError ? err.details?.reason : undefined };
+            next(refused);
+          },
         )
         .catch((err: Error) => {
           this.logger.error({ err: err.message }, 'connection setup failed');

@@ -12,8 +12,8 @@ export class SignalingModule {
     return {
       module: SignalingModule,
       imports: [CallsModule, QualityModule],
-      // The dev token route does not exist in production.
-      controllers: config.isProduction ? [CallsController] : [CallsController, DevTokenController],
+      // The dev token route exists only where devTokensOn() allows it (never in production).
+      controllers: config.devTokens ? [CallsController, DevTokenController] : [CallsController],
       providers: [SignalingGateway],
     };
   }
