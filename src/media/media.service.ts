@@ -9,6 +9,7 @@ import type { ConsumeAck, ConsumeInput, DtlsInput, MediaQualitySample, ProduceIn
 
 export type { WorkerStats } from './media.types';
 import { MediaRoom } from './room';
+import { rtcNetwork, type RtcNetwork } from './rtc-network';
 import { WorkerPool, type PooledWorker } from './worker-pool';
 import { resolveWorkerBin } from './worker-bin';
 
@@ -38,13 +39,15 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
   private readonly cpuSamples = new Map<number, { at: number; cpuMs: number; maxRssKb: number; percent: number | null }>();
   private cpuTimer?: NodeJS.Timeout;
   private readonly mediaCodecs = loadMediaCodecs();
+  /** Bind IP, announced address, port mode and ICE protocols of every WebRTC transport. */
+  readonly network: RtcNetwork;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.network = rtcNetwork(config);
     this.pool = new WorkerPool({
       numWorkers: config.MEDIASOUP_NUM_WORKERS,
       logLevel: config.MEDIASOUP_LOG_LEVEL,
-      rtcMinPort: config.RTC_MIN_PORT,
-      rtcMaxPort: config.RTC_MAX_PORT,
+      network: this.network,
       respawnDelayMs: config.WORKER_RESPAWN_DELAY_MS,
       workerBin: resolveWorkerBin(config.MEDIASOUP_WORKER_BIN),
     });
@@ -104,11 +107,12 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
     }
   }
 
-  onApplicationShutdown(): void {
+  /** Closes every room and worker; resolves once the worker processes have exited (their ports are free). */
+  async onApplicationShutdown(): Promise<void> {
     if (this.cpuTimer) clearInterval(this.cpuTimer);
     for (const room of this.rooms.values()) room.close();
     this.rooms.clear();
-    this.pool.close();
+    await this.pool.close();
   }
 
   async openRoom(callId: string, sink: RoomSink): Promise<{ rtpCapabilities: unknown }> {
@@ -138,11 +142,7 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
           sink.failed(reason);
         },
       },
-      {
-        listenIp: this.config.MEDIASOUP_LISTEN_IP,
-        announcedAddress: this.config.MEDIASOUP_ANNOUNCED_ADDRESS,
-        portRange: { min: this.config.RTC_MIN_PORT, max: this.config.RTC_MAX_PORT },
-      },
+      this.network,
       (lost) => this.onRouterLost(lost),
       {
         budget: this.config.ROUTER_CONSUMER_BUDGET,
@@ -184,7 +184,16 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
   async workerStats(): Promise<WorkerStats[]> {
     return this.pool.list().map((w) => {
       const c = this.cpuSamples.get(w.pid);
-      return { pid: w.pid, state: w.state, cpuPercent: c?.percent ?? null, cpuTimeMs: c?.cpuMs ?? 0, maxRssKb: c?.maxRssKb ?? null, ...w.load };
+      return {
+        pid: w.pid,
+        state: w.state,
+        slot: w.slot,
+        rtcListen: w.rtcListen.map((l) => ({ ...l })),
+        cpuPercent: c?.percent ?? null,
+        cpuTimeMs: c?.cpuMs ?? 0,
+        maxRssKb: c?.maxRssKb ?? null,
+        ...w.load,
+      };
     });
   }
 

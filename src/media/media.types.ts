@@ -75,6 +75,10 @@ export interface MediaQualitySample {
 export interface WorkerStats {
   pid: number;
   state: 'active' | 'draining';
+  /** Its place in the pool; in server mode it listens on RTC_SERVER_PORT + slot. */
+  slot: number;
+  /** The UDP/TCP sockets its WebRtcServer shares among all its WebRTC transports (empty in range mode). */
+  rtcListen: { protocol: 'udp' | 'tcp'; ip: string; port: number }[];
   /** Share of one core over the last sampling window; null before the first window. */
   cpuPercent: number | null;
   cpuTimeMs: number;

@@ -5,13 +5,8 @@ import type { ConsumeAck, ConsumeInput, DtlsInput, MediaKind, MediaQualitySample
 import type { RoomSink } from './media.port';
 import { Peer, type Direction } from './peer';
 import { RouterSet, type RoomRouter, type RouterFactory } from './router-set';
+import { webRtcTransportListen, type RtcNetwork } from './rtc-network';
 import type { PooledWorker } from './worker-pool';
-
-export interface TransportSettings {
-  listenIp: string;
-  announcedAddress?: string;
-  portRange: { min: number; max: number };
-}
 
 /**
  * Applied only to promises returned by mediasoup calls made on a client's behalf: mediasoup
@@ -44,7 +39,7 @@ export class MediaRoom {
     host: PooledWorker,
     router: ms.Router,
     private readonly sink: RoomSink,
-    private readonly settings: TransportSettings,
+    private readonly network: RtcNetwork,
     private readonly onRouterLost: (room: MediaRoom) => void = () => this.fail('media router closed'),
     spread: { budget: number; makeRouter: RouterFactory } = { budget: Number.MAX_SAFE_INTEGER, makeRouter: () => Promise.reject(new Error('no spreading')) },
   ) {
@@ -163,14 +158,11 @@ export class MediaRoom {
 
   async createWebRtcTransport(userId: string, direction: 'send' | 'recv'): Promise<TransportAck> {
     this.assertOpen();
-    const { listenIp, announcedAddress, portRange } = this.settings;
-    const listen = (protocol: 'udp' | 'tcp') => ({ protocol, ip: listenIp, ...(announcedAddress ? { announcedAddress } : {}), portRange });
     const { where, reserved } = await this.place(userId, direction === 'recv');
+    // In server mode the transport joins the WebRtcServer of the worker that hosts its router
+    // (primary or spread), so every transport of that worker shares its one UDP and TCP port.
     const transport = await where.router.createWebRtcTransport({
-      listenInfos: [listen('udp'), listen('tcp')],
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
+      ...webRtcTransportListen(this.network, where.host.webRtcServer),
       initialAvailableOutgoingBitrate: 1_000_000,
       appData: { userId, direction },
     });
@@ -189,7 +181,7 @@ export class MediaRoom {
     this.assertOpen();
     const { where, reserved } = await this.place(userId, opts.receive === true);
     const transport = await where.router.createPlainTransport({
-      listenInfo: { protocol: 'udp', ip: this.settings.listenIp, portRange: this.settings.portRange },
+      listenInfo: { protocol: 'udp', ip: this.network.listenIp, portRange: this.network.portRange },
       rtcpMux: true,
       comedia: opts.comedia,
       appData: { userId, direction: 'plain' },

@@ -2,15 +2,34 @@ import { EventEmitter } from 'node:events';
 import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import { Logger } from '@nestjs/common';
+import { describeListen, webRtcServerListenInfos, type RtcListenAddress, type RtcNetwork } from './rtc-network';
+import { WorkerSlots } from './worker-slots';
 
 export interface WorkerPoolOptions {
   numWorkers: number;
   logLevel: ms.WorkerLogLevel;
-  rtcMinPort: number;
-  rtcMaxPort: number;
+  /** Bind IP, ports and mode; the workers' own port range is `network.portRange`. */
+  network: RtcNetwork;
   respawnDelayMs: number;
   workerBin?: string;
 }
+
+/** A worker could not be started, e.g. its WebRtcServer port is taken. The pool and the process go on. */
+export class WorkerSpawnError extends Error {
+  constructor(
+    message: string,
+    readonly slot: number,
+    readonly listen?: string,
+  ) {
+    super(message);
+    this.name = 'WorkerSpawnError';
+  }
+}
+
+/** Longest pause between two attempts to replace a dead worker whose replacement failed to start. */
+const MAX_RESPAWN_BACKOFF_MS = 30_000;
+/** How long close() waits for worker processes to exit (and free their ports). */
+const EXIT_WAIT_MS = 5_000;
 
 /** What a worker carries; kept by the rooms that live on it. */
 export interface WorkerLoad {
@@ -23,6 +42,12 @@ export interface WorkerLoad {
 export interface PooledWorker {
   readonly worker: ms.Worker;
   readonly pid: number;
+  /** Its place in the pool: in server mode it listens on RTC_SERVER_PORT + slot. */
+  readonly slot: number;
+  /** Server mode: the WebRtcServer every WebRtcTransport on this worker uses (closes with the worker). */
+  readonly webRtcServer?: ms.WebRtcServer;
+  /** The sockets its WebRtcServer bound (empty in range mode). */
+  readonly rtcListen: RtcListenAddress[];
   readonly load: WorkerLoad;
   /** `draining`: takes no new calls; retired (closed, not replaced) once it hosts none. */
   state: 'active' | 'draining';
@@ -33,10 +58,15 @@ type PoolEvents = { workerdied: [PooledWorker, Error]; workeradded: [PooledWorke
 /**
  * A pool of mediasoup workers. A worker that dies is logged, forgotten and replaced; the
  * process never exits because of it. New routers go to the least-loaded live worker.
+ * Each worker holds a slot (the lowest free one) until its process has exited, so in server
+ * mode a replacement listens on the ports of the worker it replaces.
  */
 export class WorkerPool extends EventEmitter<PoolEvents> {
   private readonly logger = new Logger('WorkerPool');
   private readonly workers = new Map<number, PooledWorker>();
+  private readonly slots = new WorkerSlots();
+  /** Every worker process started and not yet exited, including retired and failed ones. */
+  private readonly running = new Set<ms.Worker>();
   private closed = false;
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
 
@@ -44,9 +74,20 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     super();
   }
 
+  /** Starts the configured workers; if one cannot start, stops the others and throws its error. */
   async start(): Promise<void> {
-    const spawned = await Promise.all(Array.from({ length: this.opts.numWorkers }, () => this.spawn()));
-    this.logger.log({ workerPids: spawned.map((w) => w.pid) }, 'media workers started');
+    const results = await Promise.allSettled(Array.from({ length: this.opts.numWorkers }, () => this.spawn()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      for (const r of results) if (r.status === 'fulfilled') this.forget(r.value).worker.close();
+      await this.exited();
+      throw failed.reason;
+    }
+    const spawned = results.map((r) => (r as PromiseFulfilledResult<PooledWorker>).value);
+    this.logger.log(
+      { workerPids: spawned.map((w) => w.pid), rtcListen: spawned.map((w) => w.rtcListen.map((l) => `${l.protocol}/${l.port}`).join(',')) },
+      'media workers started',
+    );
   }
 
   list(): PooledWorker[] {
@@ -72,34 +113,105 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     return pick;
   }
 
+  /**
+   * Starts one worker in the lowest free slot and, in server mode, its WebRtcServer. A failure
+   * (e.g. the port is taken) is logged with the port and thrown as a WorkerSpawnError; the
+   * half-started worker is closed and the pool goes on without it.
+   */
   async spawn(): Promise<PooledWorker> {
-    const worker = await mediasoup.createWorker({
-      logLevel: this.opts.logLevel,
-      rtcMinPort: this.opts.rtcMinPort,
-      rtcMaxPort: this.opts.rtcMaxPort,
-      ...(this.opts.workerBin ? { workerBin: this.opts.workerBin } : {}),
+    if (this.closed) throw new WorkerSpawnError('the media worker pool is closed', -1);
+    const net = this.opts.network;
+    const slot = this.slots.acquire();
+    let worker: ms.Worker;
+    try {
+      worker = await mediasoup.createWorker({
+        logLevel: this.opts.logLevel,
+        rtcMinPort: net.portRange.min,
+        rtcMaxPort: net.portRange.max,
+        appData: { slot },
+        ...(this.opts.workerBin ? { workerBin: this.opts.workerBin } : {}),
+      });
+    } catch (err) {
+      this.slots.release(slot);
+      this.logger.error({ slot, err: (err as Error).message }, 'media worker failed to start');
+      throw new WorkerSpawnError(`media worker (slot ${slot}) failed to start: ${(err as Error).message}`, slot);
+    }
+    // The slot, and the ports that go with it, are free again only once the process is gone.
+    this.running.add(worker);
+    worker.once('subprocessclose', () => {
+      this.running.delete(worker);
+      this.slots.release(slot);
     });
-    const pooled: PooledWorker = { worker, pid: worker.pid, load: { routers: 0, transports: 0, producers: 0, consumers: 0 }, state: 'active' };
+
+    let webRtcServer: ms.WebRtcServer | undefined;
+    let rtcListen: RtcListenAddress[] = [];
+    if (net.mode === 'server') {
+      const where = describeListen(net, slot);
+      try {
+        webRtcServer = await worker.createWebRtcServer({ listenInfos: webRtcServerListenInfos(net, slot), appData: { slot } });
+        const dump = await webRtcServer.dump();
+        rtcListen = [
+          ...dump.udpSockets.map((s) => ({ protocol: 'udp' as const, ...s })),
+          ...dump.tcpServers.map((s) => ({ protocol: 'tcp' as const, ...s })),
+        ];
+      } catch (err) {
+        worker.close();
+        const reason = (err as Error).message;
+        this.logger.error({ slot, workerPid: worker.pid, listen: where, err: reason }, 'media worker cannot listen (port taken?); not started');
+        throw new WorkerSpawnError(`media worker (slot ${slot}) cannot listen on ${where}: ${reason}`, slot, where);
+      }
+    }
+
+    const pooled: PooledWorker = {
+      worker,
+      pid: worker.pid,
+      slot,
+      webRtcServer,
+      rtcListen,
+      load: { routers: 0, transports: 0, producers: 0, consumers: 0 },
+      state: 'active',
+    };
     this.workers.set(worker.pid, pooled);
     worker.on('died', (error) => this.onDied(pooled, error));
-    worker.observer.once('close', () => this.workers.delete(pooled.pid));
+    worker.observer.once('close', () => this.forget(pooled));
+    if (this.closed) {
+      // close() ran while this worker was starting.
+      worker.close();
+      throw new WorkerSpawnError('the media worker pool is closed', slot);
+    }
     this.emit('workeradded', pooled);
     return pooled;
   }
 
+  /** Drops a worker from the pool (if it is still the one under its pid); returns it. */
+  private forget(pooled: PooledWorker): PooledWorker {
+    if (this.workers.get(pooled.pid) === pooled) this.workers.delete(pooled.pid);
+    return pooled;
+  }
+
   private onDied(pooled: PooledWorker, error: Error): void {
-    this.workers.delete(pooled.pid);
-    this.logger.error({ workerPid: pooled.pid, err: error.message }, 'media worker died; respawning');
+    this.forget(pooled);
+    this.logger.error({ workerPid: pooled.pid, slot: pooled.slot, err: error.message }, 'media worker died; respawning');
     this.emit('workerdied', pooled, error);
+    this.scheduleRespawn(pooled, this.opts.respawnDelayMs);
+  }
+
+  /** Replaces a dead worker after `delayMs`; a failed attempt (e.g. its port is taken) is retried with a growing pause. */
+  private scheduleRespawn(dead: PooledWorker, delayMs: number): void {
     if (this.closed) return;
     const timer = setTimeout(() => {
       this.respawnTimers.delete(timer);
       if (this.closed) return;
       this.spawn().then(
-        (w) => this.logger.log({ workerPid: w.pid, replaced: pooled.pid }, 'media worker respawned'),
-        (err: Error) => this.logger.error({ err: err.message }, 'media worker respawn failed'),
+        (w) => this.logger.log({ workerPid: w.pid, slot: w.slot, replaced: dead.pid }, 'media worker respawned'),
+        (err: Error) => {
+          if (this.closed) return;
+          const next = Math.min(MAX_RESPAWN_BACKOFF_MS, Math.max(1000, delayMs * 2));
+          this.logger.error({ replaced: dead.pid, err: err.message, retryInMs: next }, 'media worker respawn failed; retrying');
+          this.scheduleRespawn(dead, next);
+        },
       );
-    }, this.opts.respawnDelayMs);
+    }, delayMs);
     this.respawnTimers.add(timer);
   }
 
@@ -118,7 +230,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       if (w.worker.closed) return clearInterval(check);
       if (w.load.routers > 0) return;
       clearInterval(check);
-      this.workers.delete(pid);
+      this.forget(w);
       w.worker.close();
       this.logger.warn({ workerPid: pid }, 'media worker retired');
       this.emit('workerretired', w);
@@ -128,14 +240,30 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     return w;
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const t of this.respawnTimers) clearTimeout(t);
+  /** Closes every worker (idempotent); resolves once their processes have exited and freed their ports. */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      for (const t of this.respawnTimers) clearTimeout(t);
+      this.respawnTimers.clear();
+      for (const w of this.workers.values()) w.worker.close();
+      this.workers.clear();
+    }
+    return this.exited();
+  }
 
-    this.respawnTimers.clear();
-    for (const w of this.workers.values()) w.worker.close();
-    this.workers.clear();
+  /** Resolves when every worker process this pool started has exited (or after EXIT_WAIT_MS). */
+  private exited(): Promise<void> {
+    const pending = [...this.running].map((w) => new Promise<void>((resolve) => (w.subprocessClosed ? resolve() : w.once('subprocessclose', () => resolve()))));
+    if (!pending.length) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, EXIT_WAIT_MS);
+      timer.unref();
+      void Promise.all(pending).then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
 

@@ -34,7 +34,7 @@ describe('media layer on real mediasoup workers', () => {
   let media: MediaService;
 
   beforeAll(async () => {
-    media = new MediaService(loadConfig({}, { MEDIASOUP_NUM_WORKERS: '2', WORKER_RESPAWN_DELAY_MS: '100', LOG_LEVEL: 'silent' }));
+    media = new MediaService(loadConfig({}, { MEDIASOUP_NUM_WORKERS: '2', WORKER_RESPAWN_DELAY_MS: '100', LOG_LEVEL: 'silent', RTC_SERVER_PORT: '0' }));
     await media.onModuleInit();
   });
 
@@ -166,7 +166,7 @@ describe('media layer on real mediasoup workers', () => {
   });
 
   it('re-homes onto the respawned worker when the only worker dies', async () => {
-    const solo = new MediaService(loadConfig({}, { MEDIASOUP_NUM_WORKERS: '1', WORKER_RESPAWN_DELAY_MS: '100', LOG_LEVEL: 'silent' }));
+    const solo = new MediaService(loadConfig({}, { MEDIASOUP_NUM_WORKERS: '1', WORKER_RESPAWN_DELAY_MS: '100', LOG_LEVEL: 'silent', RTC_SERVER_PORT: '0' }));
     await solo.onModuleInit();
     try {
       const r = recordingSink();
@@ -177,7 +177,7 @@ describe('media layer on real mediasoup workers', () => {
       expect(solo.room(id(50)).host.pid).not.toBe(victim);
       expect(r.events.failed).toEqual([]);
     } finally {
-      solo.onApplicationShutdown();
+      await solo.onApplicationShutdown();
     }
   });
 });

@@ -38,7 +38,7 @@ export async function startTestApp(overrides: Partial<Record<keyof Env, string>>
   await ensureTestDatabase();
   const config = loadConfig(
     {},
-    { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: TEST_DATABASE_URL, MEDIASOUP_NUM_WORKERS: '2', JWT_SECRET: TEST_JWT_SECRET, ...overrides },
+    { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: TEST_DATABASE_URL, MEDIASOUP_NUM_WORKERS: '2', JWT_SECRET: TEST_JWT_SECRET, RTC_SERVER_PORT: '0', ...overrides },
   );
   const app = await createApp(config);
   const address = app.getHttpServer().address() as { port: number };

@@ -37,7 +37,7 @@ export async function startServerProcess(env: Record<string, string>, startTimeo
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(NODE, ['dist/main.js'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn', RTC_SERVER_PORT: '0', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
