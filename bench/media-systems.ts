@@ -66,6 +66,10 @@ export class OursSystem implements MediaSystem {
           LOG_LEVEL: 'silent',
           MEDIASOUP_LOG_LEVEL: 'warn',
           MEDIASOUP_LISTEN_IP: '127.0.0.1',
+          // Server mode as deployed, but each worker's WebRtcServer takes its two ports from this
+          // system's own range, so it can never collide with bare's range (or a running gateway).
+          RTC_PORT_MODE: 'server',
+          RTC_SERVER_PORT: '0',
           RTC_MIN_PORT: String(s.rtcMinPort),
           RTC_MAX_PORT: String(s.rtcMaxPort),
           ...(s.workerBin ? { MEDIASOUP_WORKER_BIN: s.workerBin } : {}),
