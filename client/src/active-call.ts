@@ -27,7 +27,7 @@ export class ActiveCall {
     private readonly problem: ProblemReporter,
   ) {
     this.roster = new Roster(selfId);
-    this.session = new CallSession(signaling, id, this.sessionEvents());
+    this.session = new CallSession(signaling, id, this.sessionEvents(), { relayOnly: view.forceRelay.checked });
   }
 
   /** A session's hosts end it; either side ends a 1:1; only the initiator (the host) ends a group call for all. */

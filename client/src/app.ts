@@ -3,6 +3,7 @@ import { ActiveCall } from './active-call';
 import type { CallSession } from './call-session';
 import type { AppState, CallEnd, ReceivedEvent } from './debug-api';
 import type { DevRole } from './dev-token';
+import { forgetHandedToken, takeHandedToken, whoAmI } from './handed-token';
 import { hostActions } from './host-actions';
 import { Presence, type PresenceEntry } from './presence';
 import { SessionPanel } from './session-panel';
@@ -115,6 +116,8 @@ export class App {
       return;
     }
     this.setState('signed-out');
+    const handed = takeHandedToken();
+    if (handed) void this.connectWithToken(handed);
   }
 
   // ------------------------------------------------------------------ connection
@@ -131,26 +134,41 @@ export class App {
     this.view.presence.render([]);
     const role = this.view.roleSelect.value as DevRole;
     try {
-      const token = await fetchDevToken(userId, name, role);
-      const signaling = await Signaling.connect(token);
-      this.signaling = signaling;
-      this.userId = userId;
-      this.role = role;
-      this.token = token;
-      const presence = new Presence(userId, (users) => {
-        if (this.presence === presence) this.view.presence.render(users); // not a list from an earlier sign-in
-      });
-      this.presence = presence;
-      this.subscribe(signaling);
-      this.setState('ready', `Connected as ${name} (${userId})`);
-      this.loadPresence();
-      if (this.isHostRole) {
-        this.view.sessions.reset();
-        void this.loadSessions();
-      }
+      await this.open(await fetchDevToken(userId, name, role), { userId, name, role });
     } catch (err) {
       this.fail(err);
       this.setState('signed-out', 'Not connected');
+    }
+  }
+
+  /** Signs in with a token the embedding app handed over (`#token=`); the server says who it names. */
+  private async connectWithToken(token: string): Promise<void> {
+    this.setState('connecting', 'Connecting…');
+    try {
+      await this.open(token, await whoAmI(token));
+    } catch (err) {
+      forgetHandedToken();
+      this.fail(err);
+      this.setState('signed-out', 'Not connected');
+    }
+  }
+
+  private async open(token: string, { userId, name, role }: { userId: string; name: string; role: string }): Promise<void> {
+    const signaling = await Signaling.connect(token);
+    this.signaling = signaling;
+    this.userId = userId;
+    this.role = role;
+    this.token = token;
+    const presence = new Presence(userId, (users) => {
+      if (this.presence === presence) this.view.presence.render(users); // not a list from an earlier sign-in
+    });
+    this.presence = presence;
+    this.subscribe(signaling);
+    this.setState('ready', `Connected as ${name} (${userId})`);
+    this.loadPresence();
+    if (this.isHostRole) {
+      this.view.sessions.reset();
+      void this.loadSessions();
     }
   }
 

@@ -1,6 +1,6 @@
 import { Device, type types as msc } from 'mediasoup-client';
 import { C2S, type CallJoinAck, type MediaKind, type MediaSource } from '../../src/signaling/catalogue';
-import type { InboundStat, LocalTrackInfo } from './debug-api';
+import type { CandidateView, InboundStat, LocalTrackInfo, SelectedPair } from './debug-api';
 import { errorCode, type Signaling } from './signaling';
 
 /** A remote producer this session should consume (from the join ack or `media:new-producer`). */
@@ -85,6 +85,7 @@ export class CallSession {
     private readonly signaling: Signaling,
     readonly callId: string,
     private readonly events: CallSessionEvents,
+    private readonly options: { relayOnly?: boolean } = {},
   ) {}
 
   get isClosed(): boolean {
@@ -350,6 +351,33 @@ export class CallSession {
     return out;
   }
 
+  async selectedPairs(): Promise<SelectedPair[]> {
+    const out: SelectedPair[] = [];
+    for (const [direction, transport] of [['send', this.sendTransport], ['recv', this.recvTransport]] as const) {
+      if (!transport || transport.closed) continue;
+      const report = await transport.getStats().catch(() => null);
+      if (!report) continue;
+      type Stat = { type: string; id: string; state?: string; nominated?: boolean; selectedCandidatePairId?: string; localCandidateId?: string; remoteCandidateId?: string };
+      const stats = new Map<string, Stat & Record<string, unknown>>();
+      report.forEach((s: Stat & Record<string, unknown>) => stats.set(s.id, s));
+      const fromTransport = [...stats.values()].find((s) => s.type === 'transport' && s.selectedCandidatePairId)?.selectedCandidatePairId;
+      const pair = fromTransport
+        ? stats.get(fromTransport)
+        : [...stats.values()].find((s) => s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated);
+      const local = pair?.localCandidateId ? stats.get(pair.localCandidateId) : undefined;
+      const remote = pair?.remoteCandidateId ? stats.get(pair.remoteCandidateId) : undefined;
+      if (!local || !remote) continue;
+      const view = (c: Record<string, unknown>): CandidateView => ({
+        candidateType: String(c.candidateType ?? ''),
+        protocol: String(c.protocol ?? ''),
+        address: String(c.address ?? c.ip ?? ''),
+        port: Number(c.port ?? 0),
+      });
+      out.push({ direction, local: view(local), remote: view(remote) });
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------------ internals
 
   /**
@@ -436,6 +464,7 @@ export class CallSession {
       iceCandidates: ack.iceCandidates as msc.IceCandidate[],
       dtlsParameters: ack.dtlsParameters as msc.DtlsParameters,
       iceServers,
+      iceTransportPolicy: this.options.relayOnly ? 'relay' : 'all',
     };
     const transport = direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
     this.transports.add(transport);

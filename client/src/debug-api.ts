@@ -19,6 +19,21 @@ export interface InboundStat {
   packetsReceived: number;
 }
 
+/** One end of the ICE candidate pair a transport selected (from RTCPeerConnection stats). */
+export interface CandidateView {
+  candidateType: string;
+  protocol: string;
+  address: string;
+  port: number;
+}
+
+/** The candidate pair each open transport of the current call uses. */
+export interface SelectedPair {
+  direction: 'send' | 'recv';
+  local: CandidateView;
+  remote: CandidateView;
+}
+
 export interface ParticipantView {
   userId: string;
   name: string;
@@ -56,6 +71,8 @@ export interface HearthDebug {
   localTracks(): LocalTrackInfo[];
   /** One entry per inbound RTP stream of the current call's consumers. */
   inboundStats(): Promise<InboundStat[]>;
+  /** The selected ICE candidate pair of each connected transport of the current call. */
+  selectedPairs(): Promise<SelectedPair[]>;
   /** True when no send/recv transport of the current or last call is open. */
   transportsClosed(): boolean;
   /** True while the current call's media is being rebuilt after `media:reconnect`. */

@@ -28,6 +28,7 @@ export function installDebug(app: App): void {
     localTracks: () => app.session?.localTracks() ?? [],
     inboundStats: async () => (app.session ? app.session.inboundStats() : []),
     transportsClosed: () => app.session?.transportsClosed() ?? true,
+    selectedPairs: async () => (app.session ? app.session.selectedPairs() : []),
     get mediaReconnecting() {
       return app.session?.reconnecting ?? false;
     },

@@ -1,4 +1,5 @@
 import { ServerError, httpError } from './errors';
+import { NO_DEV_TOKENS } from './handed-token';
 
 export type DevRole = 'member' | 'host' | 'admin';
 
@@ -14,6 +15,8 @@ export async function fetchDevToken(userId: string, name: string, role?: DevRole
   } catch (err) {
     throw new ServerError('NETWORK', `could not reach the server (${String(err)})`);
   }
+  // The route does not exist where dev tokens are off: say how to sign in instead.
+  if (res.status === 404) throw new ServerError('NO_DEV_TOKENS', NO_DEV_TOKENS);
   const body = (await res.json().catch(() => ({}))) as { token?: string };
   if (!res.ok || !body.token) throw httpError(res, body, 'could not get a token');
   return body.token;

@@ -40,6 +40,8 @@ export class View extends StatusView {
   readonly userIdInput = byTestId<HTMLInputElement>('user-id-input');
   readonly connectButton = byTestId<HTMLButtonElement>('connect');
   readonly roleSelect = byTestId<HTMLSelectElement>('role-select');
+  /** Media only through the TURN relays of the join ack (iceTransportPolicy `relay`), for strict firewalls and for checking TURN. */
+  readonly forceRelay = byTestId<HTMLInputElement>('force-relay');
   readonly sessions = new SchedulePanel();
   readonly guest = new GuestEntry();
   readonly waitingRoom = byTestId<HTMLElement>('waiting-room');

@@ -1,11 +1,6 @@
 import { createHmac } from 'node:crypto';
 
-/** An RTCIceServer as handed to clients in the `call:join` ack. */
-export interface IceServer {
-  urls: string | string[];
-  username?: string;
-  credential?: string;
-}
+import type { IceServer } from './ice-server.types';
 
 export interface TurnSettings {
   /** turn:/turns: URLs of the organization's own TURN server; empty: no TURN entry is minted. */

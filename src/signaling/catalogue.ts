@@ -58,8 +58,8 @@ export type PresenceStatus = 'online' | 'busy' | 'offline';
 export interface PresenceListAck { users: { userId: string; status: PresenceStatus }[] }
 export type ParticipantState = 'invited' | 'ringing' | 'waiting' | 'joined' | 'reconnecting' | 'left';
 export interface ParticipantInfo { userId: string; name: string; state: ParticipantState }
-export type { IceServer } from '../calls/ice-servers';
-import type { IceServer } from '../calls/ice-servers';
+export type { IceServer } from '../calls/ice-server.types';
+import type { IceServer } from '../calls/ice-server.types';
 export interface CallInitiateAck { callId: string }
 export interface CallJoinAck {
   callId: string;
@@ -144,3 +144,12 @@ export interface ServerEvents {
 export type ServerEventName = keyof ServerEvents;
 
 export const UNAUTHORIZED_MESSAGE = 'UNAUTHORIZED';
+
+/** GET /api/me: who the bearer token names. Guests' tokens also name their one session and its call. */
+export interface MeResponse {
+  userId: string;
+  name: string;
+  role: 'member' | 'host' | 'admin';
+  sessionId?: string;
+  callId?: string;
+}

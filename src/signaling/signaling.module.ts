@@ -4,6 +4,7 @@ import { CallsModule } from '../calls/calls.module';
 import { QualityModule } from '../quality/quality.module';
 import { CallsController } from './calls.controller';
 import { DevTokenController } from './dev-token.controller';
+import { MeController } from './me.controller';
 import { SignalingGateway } from './signaling.gateway';
 
 @Module({})
@@ -13,7 +14,7 @@ export class SignalingModule {
       module: SignalingModule,
       imports: [CallsModule, QualityModule],
       // The dev token route exists only where devTokensOn() allows it (never in production).
-      controllers: config.devTokens ? [CallsController, DevTokenController] : [CallsController],
+      controllers: config.devTokens ? [CallsController, MeController, DevTokenController] : [CallsController, MeController],
       providers: [SignalingGateway],
     };
   }

@@ -20,8 +20,9 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/** `extraArgs` e.g. map a hostname to loopback (`--host-resolver-rules`) or trust one certificate. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** Generous: a loaded 2-core CI machine runs three Chromium pages and the SFU at once. */
@@ -119,6 +120,18 @@ export class ClientPage extends WatchedPage<HearthDebug> {
   }
 
   /**
+   * Opens the client the way an embedding app hands over sign-in in production: the token in the
+   * URL fragment (`/#token=`), no dev token route involved. Waits until connected.
+   */
+  static async openWithToken(browser: Browser, baseUrl: string, userId: string, token: string): Promise<ClientPage> {
+    const context = await browser.newContext();
+    const client = new ClientPage(context, await context.newPage(), userId);
+    await client.page.goto(`${baseUrl}/#token=${encodeURIComponent(token)}`);
+    await client.waitForState('ready');
+    return client;
+  }
+
+  /**
    * Opens an invite link as a guest: the entry screen with its camera check. Nothing is sent
    * until `joinAsGuest()`; `userId` is the name until then.
    */
@@ -164,6 +177,11 @@ export class ClientPage extends WatchedPage<HearthDebug> {
     await this.page.getByTestId('answer').click();
   }
 
+  /** Ticks "Relay media through TURN only": this page's next call uses relay candidates only. */
+  async forceRelay(): Promise<void> {
+    await this.page.getByTestId('force-relay').check();
+  }
+
   async joinById(callId: string): Promise<void> {
     await this.page.getByTestId('join-id-input').fill(callId);
     await this.page.getByTestId('join').click();
@@ -187,6 +205,8 @@ export class ClientPage extends WatchedPage<HearthDebug> {
   readonly localTracks = () => this.read('localTracks');
   readonly transportsClosed = () => this.read('transportsClosed');
   readonly inboundStats = () => this.read('inboundStats');
+  /** The ICE candidate pair each connected transport selected (type, protocol, address, port of both ends). */
+  readonly selectedPairs = () => this.read('selectedPairs');
   readonly participants = () => this.read('participants');
   readonly presence = () => this.read('presence');
   readonly events = () => this.read('events');
@@ -373,10 +393,15 @@ export type BrowserSuite = ReturnType<typeof browserSuite>;
  * Registers a describe block's hooks: one server (with config `overrides`) and one Chromium for
  * all its tests; after each test, prints its pages' problems, closes them and ends any call it left live.
  */
-export function browserSuite(overrides: Parameters<typeof startTestApp>[0] = {}) {
+export function browserSuite(
+  overrides: Parameters<typeof startTestApp>[0] = {},
+  /** Extra Chromium flags, and the address pages open instead of the server's loopback URL (e.g. an https name). */
+  opts: { chromiumArgs?: string[]; baseUrl?: (t: TestApp) => string } = {},
+) {
   let t: TestApp | undefined;
   let browser: Browser | undefined;
   let pages: Array<ClientPage | AdminPage> = [];
+  const base = () => (opts.baseUrl ? opts.baseUrl(t!) : t!.url);
   const track = <P extends ClientPage | AdminPage>(p: P): P => {
     pages.push(p);
     return p;
@@ -384,7 +409,7 @@ export function browserSuite(overrides: Parameters<typeof startTestApp>[0] = {})
 
   beforeAll(async () => {
     t = await startTestApp(overrides);
-    browser = await launchChromium();
+    browser = await launchChromium(opts.chromiumArgs);
   });
 
   afterEach(async () => {
@@ -405,13 +430,15 @@ export function browserSuite(overrides: Parameters<typeof startTestApp>[0] = {})
       return t!;
     },
     /** Opens the call page signed in as a new user named `name`, or as `userId` (e.g. a second device); closed after the test. */
-    open: async (name: string, userId = uniqueUser(name)) => track(await ClientPage.open(browser!, t!.url, userId, name)),
+    open: async (name: string, userId = uniqueUser(name)) => track(await ClientPage.open(browser!, base(), userId, name)),
+    /** Opens the call page signed in with a token handed over in the URL fragment (production sign-in); closed after the test. */
+    openWithToken: async (userId: string, token: string) => track(await ClientPage.openWithToken(browser!, base(), userId, token)),
     /** Opens the call page signed in with the host role (a therapist who schedules sessions); closed after the test. */
-    openHost: async (name: string) => track(await ClientPage.open(browser!, t!.url, uniqueUser(name), name, 'host')),
+    openHost: async (name: string) => track(await ClientPage.open(browser!, base(), uniqueUser(name), name, 'host')),
     /** Opens an invite link as a guest (see `ClientPage.openGuest`); closed after the test. */
     openGuest: async (inviteUrl: string, name: string) => track(await ClientPage.openGuest(browser!, inviteUrl, name)),
     /** Opens the admin page as a new operator (see `AdminPage.open`); closed after the test. */
-    openAdmin: async (opts: { role?: 'admin' | 'member'; signIn?: boolean } = {}) => track(await AdminPage.open(browser!, t!.url, uniqueUser('operator'), opts)),
+    openAdmin: async (adminOpts: { role?: 'admin' | 'member'; signIn?: boolean } = {}) => track(await AdminPage.open(browser!, base(), uniqueUser('operator'), adminOpts)),
   };
 }
 

@@ -1,4 +1,5 @@
 import { fetchDevToken, type DevRole } from '../dev-token';
+import { forgetHandedToken, takeHandedToken, whoAmI } from '../handed-token';
 import { errorCode } from '../errors';
 import { AdminApi } from './api';
 import { CallsTable } from './calls-table';
@@ -53,6 +54,22 @@ export class AdminApp {
     v.refreshButton.addEventListener('click', () => void this.refresh());
     v.addWorkerButton.addEventListener('click', () => void this.addWorker());
     this.setState('signed-out');
+    const handed = takeHandedToken();
+    if (handed) void this.signInWithToken(handed);
+  }
+
+  /** Signs in with a token the embedding app handed over (`/admin.html#token=`). */
+  private async signInWithToken(token: string): Promise<void> {
+    this.setState('signing-in', 'Signing in…');
+    try {
+      const me = await whoAmI(token);
+      this.api = new AdminApi(token);
+      await this.signedIn(`Signed in as ${me.name} (${me.userId}, ${me.role})`);
+    } catch (err) {
+      forgetHandedToken();
+      this.fail(err);
+      this.setState('signed-out', 'Not signed in');
+    }
   }
 
   // ------------------------------------------------------------------ session
@@ -71,14 +88,19 @@ export class AdminApp {
       this.setState('signed-out', 'Not signed in');
       return;
     }
+    await this.signedIn(`Signed in as ${name} (${userId}, ${role})`);
+  }
+
+  private async signedIn(status: string): Promise<void> {
     this.history.clear();
     this.refreshes = 0;
-    this.setState('signed-in', `Signed in as ${name} (${userId}, ${role})`);
+    this.setState('signed-in', status);
     await this.refresh();
   }
 
   private signOut(status: string): void {
     this.api = null;
+    forgetHandedToken();
     if (this.timer !== null) window.clearTimeout(this.timer);
     this.timer = null;
     this.setState('signed-out', status);
