@@ -22,7 +22,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
-    migrationsRun: true,
+    // Run by openMigrated() under an advisory lock (the CLI runs them explicitly).
+    migrationsRun: false,
     synchronize: false,
     logging: ['error'],
     extra: { max: 10 },

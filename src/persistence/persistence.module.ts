@@ -9,6 +9,7 @@ import { SESSION_STORE } from '../sessions/ports';
 import { SESSION_DIRECTORY } from '../calls/session-lobby';
 import { QUALITY_STORE } from '../quality/ports';
 import { dataSourceOptions } from './data-source';
+import { openMigrated } from './migrate';
 import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
 
 /** The only module that knows about TypeORM and PostgreSQL. */
@@ -20,6 +21,8 @@ import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
       imports: [DatabaseEndpointModule],
       inject: [DatabaseEndpoint],
       useFactory: (db: DatabaseEndpoint) => dataSourceOptions(db.url),
+      // Migrations run under an advisory lock: several gateways may start at once.
+      dataSourceFactory: (options) => openMigrated(options!),
     }),
   ],
   providers: [
