@@ -12,6 +12,9 @@ const common = {
   setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
 };
 const slow = { ...common, setupFilesAfterEnv: ['<rootDir>/test/support/long-timeout.ts'] };
+// The deployment test builds the container image (minutes, a worker compile when cold): only
+// `npm run test:deploy` (jest --selectProjects deploy) defines and so runs it, never `npm test`.
+const deploySelected = process.argv.some((a, i, all) => a === '--selectProjects=deploy' || (a === 'deploy' && all[i - 1] === '--selectProjects'));
 module.exports = {
   // A test that leaves a handle open must not hang CI for an hour; leaks show as warnings.
   forceExit: true,
@@ -19,5 +22,6 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...slow, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.test.ts'] },
     { ...slow, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    ...(deploySelected ? [{ ...slow, displayName: 'deploy', testMatch: ['<rootDir>/test/deploy/**/*.test.ts'] }] : []),
   ],
 };
