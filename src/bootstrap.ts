@@ -31,7 +31,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     app.useWebSocketAdapter(adapter);
   }
   if (config.jwtSecretGenerated) logger.warn('JWT_SECRET not set: using a random secret for this process (development only)');
-  if (config.devTokens) {
+  if (config.devTokens && config.NODE_ENV !== 'test') {
     logger.warn(
       `DEV TOKENS ARE ON: POST /api/dev/token hands a token for any user and any role, admin included, to whoever asks (${config.DEV_TOKENS ? 'DEV_TOKENS=1' : `HOST ${config.HOST} is loopback`}). Development only.`,
     );

@@ -42,7 +42,7 @@ export async function startTestApp(overrides: Partial<Record<keyof Env, string>>
   );
   const app = await createApp(config);
   const address = app.getHttpServer().address() as { port: number };
-  const url = `http://127.0.0.1:${address.port}`;
+  const url = `${config.TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${address.port}`;
   return { app, url, config, close: () => app.close() };
 }
 
