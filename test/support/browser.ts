@@ -403,6 +403,7 @@ export function browserSuite(
   let t: TestApp | undefined;
   let browser: Browser | undefined;
   let pages: Array<ClientPage | AdminPage> = [];
+  let bare: BrowserContext[] = [];
   const base = () => (opts.baseUrl ? opts.baseUrl(t!) : t!.url);
   const track = <P extends ClientPage | AdminPage>(p: P): P => {
     pages.push(p);
@@ -416,8 +417,9 @@ export function browserSuite(
 
   afterEach(async () => {
     for (const p of pages) if (p.problems.length) console.log(`[${p.userId}] page problems:\n  ${p.problems.join('\n  ')}`);
-    await Promise.all(pages.map((p) => p.close()));
+    await Promise.all([...pages.map((p) => p.close()), ...bare.map((c) => c.close().catch(() => undefined))]);
     pages = [];
+    bare = [];
     if (t) await endLiveCalls(t);
   });
 
@@ -433,6 +435,14 @@ export function browserSuite(
     },
     /** Opens the call page signed in as a new user named `name`, or as `userId` (e.g. a second device); closed after the test. */
     open: async (name: string, userId = uniqueUser(name)) => track(await ClientPage.open(browser!, base(), userId, name)),
+    /** A plain page at `path` of the server, in its own context, for what the page objects do not cover; closed after the test. */
+    openBare: async (path: string): Promise<Page> => {
+      const context = await browser!.newContext();
+      bare.push(context);
+      const page = await context.newPage();
+      await page.goto(`${base()}${path}`);
+      return page;
+    },
     /** Opens the call page signed in with a token handed over in the URL fragment (production sign-in); closed after the test. */
     openWithToken: async (userId: string, token: string) => track(await ClientPage.openWithToken(browser!, base(), userId, token)),
     /** Opens the call page signed in with the host role (a therapist who schedules sessions); closed after the test. */
