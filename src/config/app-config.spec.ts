@@ -70,14 +70,15 @@ describe('loadConfig', () => {
   });
 });
 
-describe('config/.env.example', () => {
+describe('the env files', () => {
   const { readFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
   const { envSchema } = jest.requireActual<typeof import('./config.schema')>('./config.schema');
   const lines = readFileSync(`${__dirname}/../../config/.env.example`, 'utf8').split('\n');
   const settings = lines.filter((l) => l.trim() !== '' && !l.startsWith('#'));
 
-  it('is plain KEY=value lines with comments on their own lines (env-file and systemd safe)', () => {
-    for (const line of settings) expect(line).toMatch(/^[A-Z][A-Z0-9_]*=[^#\s]*$/);
+  it.each(['config/.env.example', 'docker/.env.example'])('%s is plain KEY=value lines with comments on their own lines (env-file and systemd safe)', (file) => {
+    const lines = readFileSync(`${__dirname}/../../${file}`, 'utf8').split('\n');
+    for (const line of lines.filter((l) => l.trim() !== '' && !l.startsWith('#'))) expect(line).toMatch(/^[A-Z][A-Z0-9_]*=[^#\s]*$/);
   });
 
   it('documents every setting the server reads, and only those', () => {
