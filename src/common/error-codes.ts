@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'ALREADY_IN_CALL',
   'INVALID_STATE',
   'RATE_LIMITED',
+  /** A part the request needs (an identity provider, a database, a node) is down right now; retry later. */
+  'UNAVAILABLE',
   'INTERNAL',
 ] as const;
 
@@ -25,5 +27,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ALREADY_IN_CALL: 409,
   INVALID_STATE: 409,
   RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };

@@ -6,7 +6,7 @@ import { DomainError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { userIdSchema } from './payload-schemas';
 
-/** Why a token was refused: `details.reason` of the UNAUTHORIZED error (REST body, socket connect_error data). */
+/** Why a token was refused: `details.reason` of the UNAUTHORIZED error (REST body, socket connect_error data); `keys_unavailable` is UNAVAILABLE. */
 export type TokenRefusal =
   | 'token_missing'
   | 'token_malformed'
@@ -20,7 +20,8 @@ export type TokenRefusal =
   | 'claims_invalid'
   | 'keys_unavailable';
 
-const refuse = (reason: TokenRefusal, message: string) => new DomainError('UNAUTHORIZED', message, { reason });
+// An identity provider that cannot be reached says nothing about the token: retry later.
+const refuse = (reason: TokenRefusal, message: string) => new DomainError(reason === 'keys_unavailable' ? 'UNAVAILABLE' : 'UNAUTHORIZED', message, { reason });
 
 const ROLES = ['member', 'host', 'admin'] as const;
 type Role = (typeof ROLES)[number];
@@ -72,8 +73,9 @@ function refusalOf(err: unknown): DomainError {
     return refuse('keys_unavailable', 'the signing keys could not be read');
   }
   if (err instanceof errors.JWTInvalid || err instanceof errors.JWSInvalid) return refuse('token_malformed', 'token is malformed');
-  // A JWKS endpoint that cannot be reached rejects with a plain fetch error.
-  if (err instanceof TypeError || (err as { name?: string })?.name === 'AbortError') return refuse('keys_unavailable', 'the signing keys could not be read');
+  // A JWKS endpoint that cannot be reached rejects with fetch's own error (by name: it may come from another realm).
+  const name = (err as { name?: string } | null)?.name;
+  if (name === 'TypeError' || name === 'AbortError' || name === 'TimeoutError') return refuse('keys_unavailable', 'the signing keys could not be read');
   return refuse('token_malformed', 'token could not be verified');
 }
 

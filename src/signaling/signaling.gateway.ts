@@ -55,8 +55,9 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
             next();
           },
           (err: unknown) => {
-            // connect_error.message stays UNAUTHORIZED (the contract); data.reason says why.
-            const refused = new Error(UNAUTHORIZED_MESSAGE) as Error & { data?: unknown };
+            // connect_error.message is UNAUTHORIZED (the contract), or UNAVAILABLE when the identity provider's keys cannot be read; data.reason says why.
+            const code = err instanceof DomainError && err.code === 'UNAVAILABLE' ? 'UNAVAILABLE' : UNAUTHORIZED_MESSAGE;
+            const refused = new Error(code) as Error & { data?: unknown };
             refused.data = { reason: err instanceof DomainError ? err.details?.reason : undefined };
             next(refused);
           },

@@ -154,6 +154,16 @@ describe('sign-in through an identity provider (JWKS)', () => {
     await new Promise((r) => setTimeout(r, 1_100));
     expect(await handshake(t.url, await sign(rsa, { sub: 'old-key-user' }))).toEqual({ message: 'UNAUTHORIZED', reason: 'unknown_key' });
   });
+
+  it('an identity provider that cannot be reached is UNAVAILABLE (retry later), not a bad token', async () => {
+    await new Promise((r) => jwks.close(r));
+    await new Promise((r) => setTimeout(r, 1_100));
+    const token = await sign(await makeKey('rsa-3', 'RS256'), { sub: 'during-outage' });
+    expect(await handshake(t.url, token)).toEqual({ message: 'UNAVAILABLE', reason: 'keys_unavailable' });
+    const rest = await me(t.url, token);
+    expect(rest.status).toBe(503);
+    expect(rest.body.error).toMatchObject({ code: 'UNAVAILABLE', reason: 'keys_unavailable' });
+  });
 });
 
 describe('the dev token route', () => {
