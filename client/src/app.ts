@@ -147,7 +147,7 @@ export class App {
     try {
       await this.open(token, await whoAmI(token));
     } catch (err) {
-      forgetHandedToken();
+      if (errorCode(err) === 'UNAUTHORIZED') forgetHandedToken(); // a refused token; an outage keeps it for a retry
       this.fail(err);
       this.setState('signed-out', 'Not connected');
     }

@@ -66,7 +66,7 @@ export class AdminApp {
       this.api = new AdminApi(token);
       await this.signedIn(`Signed in as ${me.name} (${me.userId}, ${me.role})`);
     } catch (err) {
-      forgetHandedToken();
+      if (errorCode(err) === 'UNAUTHORIZED') forgetHandedToken(); // a refused token; an outage keeps it for a retry
       this.fail(err);
       this.setState('signed-out', 'Not signed in');
     }
