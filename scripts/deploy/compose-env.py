@@ -5,9 +5,10 @@ Interpolates the file from an env file (compose's ${VAR}, ${VAR:-default}, ${VAR
 ${VAR:?message}, ${VAR?message}, $VAR and $$), checks what compose would refuse or what this
 stack relies on (host networking without published ports, depends_on targets with health
 checks, volumes and secrets declared, env values free of same-line comments), then prints
-one service's environment as KEY=value lines, ready for `--env-file`.
+one service's environment as KEY=value lines, ready for `--env-file` (or, with --command,
+its command, one argument a line).
 
-Usage: compose-env.py [--compose FILE] [--env-file FILE] [--set KEY=VALUE ...] SERVICE
+Usage: compose-env.py [--compose FILE] [--env-file FILE] [--set KEY=VALUE ...] [--command] SERVICE
 Needs PyYAML (Debian: python3-yaml).
 """
 import argparse
@@ -98,6 +99,7 @@ def main():
     ap.add_argument("--compose", default="docker/compose.yaml")
     ap.add_argument("--env-file", default=None)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--command", action="store_true", help="print the command, one argument a line")
     ap.add_argument("service")
     args = ap.parse_args()
 
@@ -113,6 +115,11 @@ def main():
     svc = (doc.get("services") or {}).get(args.service)
     if svc is None:
         sys.exit(f"{args.compose}: no service {args.service}")
+    if args.command:
+        command = svc.get("command") or []
+        for arg in [command] if isinstance(command, str) else command:
+            print(arg)
+        return
     environment = svc.get("environment") or {}
     if isinstance(environment, list):
         environment = dict(e.partition("=")[::2] for e in environment)

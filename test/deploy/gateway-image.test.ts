@@ -6,13 +6,15 @@ import { Client } from 'pg';
 import type { Browser } from 'playwright-core';
 import { ensureTestDatabase } from '../support/app';
 import { ClientPage, eventually, expectReceivingFrom, launchChromium, uniqueUser } from '../support/browser';
+import { startComposeCoturn, type Coturn } from './coturn';
 import { buildImage, extraCaFile, freePortBlock, podman, podmanOk, ROOT, run, tail, ULIMITS, type BuildReport } from './podman';
 
 /**
  * The deployment as an admin does it: build the image with podman (behind this machine's
  * TLS-inspecting proxy, through the extra-ca secret), run it against real PostgreSQL and
  * Redis in production mode, sign two Chromium pages in with HS256 tokens the way an
- * embedding app would, call, and stop the container with SIGTERM.
+ * embedding app would, call directly and through coturn started with the compose file's own
+ * flags, and stop the container with SIGTERM.
  */
 const IMAGE = 'localhost/hearth-sfu:deploy-test';
 const NAME = `hearth-deploy-${process.pid}`;
@@ -20,6 +22,7 @@ const DATABASE_URL = process.env.DEPLOY_DATABASE_URL ?? 'postgres://postgres@127
 const REDIS_URL = process.env.DEPLOY_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WORKERS = 2;
 const JWT_SECRET = randomBytes(32).toString('hex');
+const TURN_SECRET = randomBytes(32).toString('hex');
 
 /** An HS256 token as an embedding app mints it: node:crypto only. */
 function mintToken(sub: string, name: string, role: 'member' | 'host' | 'admin' = 'member', ttlSeconds = 3600): string {
@@ -54,7 +57,10 @@ describe('deployment: the gateway image built and run as an admin does', () => {
   let baseUrl = '';
   let browser: Browser | undefined;
   const pages: ClientPage[] = [];
+  let turn: Coturn | undefined;
+  /** The call live when the container is stopped, and its two pages. */
   let callId: string | null = null;
+  let callPages: ClientPage[] = [];
 
   beforeAll(async () => {
     const tools = await run('bash', ['scripts/deploy/install-tools.sh']);
@@ -72,9 +78,20 @@ describe('deployment: the gateway image built and run as an admin does', () => {
     timings.push(['image size', `${(size / 1e6).toFixed(0)} MB`]);
 
     await ensureTestDatabase(DATABASE_URL);
-    port = await freePortBlock(1, 35000, 37999);
+    // Disjoint ranges, as nothing binds a port picked here before the next one is picked.
+    port = await freePortBlock(1, 36000, 37999);
     const rtcBase = await freePortBlock(WORKERS);
     baseUrl = `http://127.0.0.1:${port}`;
+    const relay = await freePortBlock(20, 30000, 34999);
+    const turnPort = await freePortBlock(2, 35000, 35999);
+    turn = await startComposeCoturn({
+      secret: TURN_SECRET,
+      announcedAddress: '127.0.0.1',
+      port: turnPort,
+      tlsPort: turnPort + 1,
+      relayMin: relay,
+      relayMax: relay + 19,
+    });
     t0 = Date.now();
     await podmanOk([
       'run', '-d', '--name', NAME, '--network', 'host', ...ULIMITS,
@@ -87,6 +104,8 @@ describe('deployment: the gateway image built and run as an admin does', () => {
       '-e', `RTC_SERVER_PORT=${rtcBase}`,
       // Listening on 0.0.0.0 (the image's default) needs an address to announce: here, loopback.
       '-e', 'MEDIASOUP_ANNOUNCED_ADDRESS=127.0.0.1',
+      '-e', `TURN_URLS=turn:127.0.0.1:${turn.port}?transport=udp`,
+      '-e', `TURN_SECRET=${TURN_SECRET}`,
       '-e', 'LOG_LEVEL=warn',
       IMAGE,
     ]);
@@ -108,6 +127,7 @@ describe('deployment: the gateway image built and run as an admin does', () => {
     await Promise.all(pages.map((p) => p.close()));
     await browser?.close();
     await podman(['rm', '-f', '-t', '0', NAME]);
+    await turn?.stop();
     const width = Math.max(...timings.map(([k]) => k.length));
     console.log(`deployment (podman, ${os.cpus().length} cores)\n${timings.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}`);
   });
@@ -218,11 +238,39 @@ describe('deployment: the gateway image built and run as an admin does', () => {
     await Promise.all([alice.waitForDecodedVideo(1), bob.waitForDecodedVideo(1)]);
     await expectReceivingFrom(alice, bob);
     await expectReceivingFrom(bob, alice);
-    callId = await alice.callId();
+    expect(await alice.callId()).toMatch(/^[0-9a-f-]{36}$/);
+    await bob.click('end');
+    await Promise.all([alice.waitForState('ready'), bob.waitForState('ready')]);
+    expect((await alice.lastEnd())?.reason).toBe('completed');
+  });
+
+  it("relays a call through coturn run with the compose file's flags (TURN credentials minted per call:join)", async () => {
+    if (!openWithToken || !browser) throw new Error('needs the call test above');
+    const carolId = uniqueUser('carol');
+    const daveId = uniqueUser('dave');
+    const carol = await openWithToken(browser, baseUrl, carolId, mintToken(carolId, 'Carol', 'host'));
+    pages.push(carol);
+    const dave = await openWithToken(browser, baseUrl, daveId, mintToken(daveId, 'Dave'));
+    pages.push(dave);
+    await carol.forceRelay();
+    await dave.forceRelay();
+    await carol.call([daveId], 'video');
+    await dave.answer();
+    await Promise.all([carol.waitForDecodedVideo(1), dave.waitForDecodedVideo(1)]);
+    for (const p of [carol, dave]) {
+      const pairs = await p.selectedPairs();
+      expect(pairs.map((x) => x.direction).sort()).toEqual(['recv', 'send']);
+      // Through coturn's relay to the media server's own port: the one peer the compose flags allow.
+      for (const pair of pairs) expect({ local: pair.local.candidateType, remote: pair.remote.address }).toEqual({ local: 'relay', remote: '127.0.0.1' });
+    }
+    callId = await carol.callId();
+    callPages = [carol, dave];
     expect(callId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('stops on SIGTERM (podman stop): exit code 0, and the server ended the call first', async () => {
+    // Once the server is gone the pages keep trying to reconnect; that is expected now.
+    for (const p of pages) p.expectedProblems.push(/ERR_CONNECTION_REFUSED/, /could not reach the server/);
     const t0 = Date.now();
     await podmanOk(['stop', '-t', '30', NAME], { timeoutMs: 60_000 });
     const stopSeconds = (Date.now() - t0) / 1000;
@@ -231,8 +279,8 @@ describe('deployment: the gateway image built and run as an admin does', () => {
     if (exitCode !== 0) console.log(await containerLogs());
     expect(exitCode).toBe(0); // SIGKILL after the 30 s grace would be 137
 
-    if (!callId) return; // the call test failed; it says why
-    for (const p of pages) await eventually(() => p.lastEnd(), (end) => end?.reason === 'failed', undefined, `${p.userId} told the call ended`);
+    if (!callId) return; // the call tests failed; they say why
+    for (const p of callPages) await eventually(() => p.lastEnd(), (end) => end?.reason === 'failed', undefined, `${p.userId} told the call ended`);
     const db = new Client({ connectionString: DATABASE_URL });
     await db.connect();
     try {
