@@ -486,8 +486,11 @@ export class CallSession {
 
   private async restartIce(transport: msc.Transport, direction: 'send' | 'recv'): Promise<void> {
     try {
-      const { iceParameters } = await this.signaling.request(C2S.restartIce, { transportId: transport.id });
-      if (!this.closed && !transport.closed) await transport.restartIce({ iceParameters: iceParameters as msc.IceParameters });
+      const { iceParameters, iceServers } = await this.signaling.request(C2S.restartIce, { transportId: transport.id });
+      if (this.closed || transport.closed) return;
+      // Fresh TURN credentials first: the ones from the join ack may have expired during a long call.
+      if (iceServers) await transport.updateIceServers({ iceServers });
+      await transport.restartIce({ iceParameters: iceParameters as msc.IceParameters });
     } catch (err) {
       if (!this.closed && !transport.closed) this.events.problem(`${direction} connection failed and could not be restarted`, err);
     }

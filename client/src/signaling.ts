@@ -44,7 +44,7 @@ export interface Requests {
   [C2S.pauseProducer]: [ProducerRef, Empty];
   [C2S.resumeProducer]: [ProducerRef, Empty];
   [C2S.closeProducer]: [ProducerRef, Empty];
-  [C2S.restartIce]: [{ transportId: string }, { iceParameters: unknown }];
+  [C2S.restartIce]: [{ transportId: string }, { iceParameters: unknown; iceServers?: RTCIceServer[] }];
   [C2S.presenceList]: [Empty, PresenceListAck];
   [C2S.lobbyAdmit]: [CallUser, Empty];
   [C2S.lobbyAdmitAll]: [CallRef, { admitted: number }];

@@ -27,9 +27,8 @@ export class OperationsService {
     return this.media.workerStats();
   }
 
-  async addWorker(): Promise<WorkerStats> {
-    const w = await this.media.pool.spawn();
-    return (await this.media.workerStats()).find((s) => s.pid === w.pid)!;
+  addWorker(): Promise<WorkerStats> {
+    return this.media.addWorker();
   }
 
   async drainWorker(pid: number, migrate: boolean): Promise<{ pid: number; state: string; migratedCalls: number }> {

@@ -1,9 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import type { ConsumeAck, ProducerInfo, TransportAck } from '../media/media.types';
 import type { ConnectTransportRequest, ConsumeRequest, ProduceRequest } from '../signaling/catalogue';
 import type { CallSession } from './call-session';
 import { CallService, type Actor } from './call.service';
+import type { IceServer } from './ice-server.types';
+import { iceServersFromSettings } from './ice-servers';
 import { PARTICIPANT_CHANNEL, type ParticipantChannel } from './ports';
 
 /**
@@ -16,6 +19,7 @@ export class CallMediaService {
     private readonly calls: CallService,
     @Inject(MEDIA_PORT) private readonly media: MediaPort,
     @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async createTransport(actor: Actor, callId: string, direction: 'send' | 'recv'): Promise<TransportAck> {
@@ -28,9 +32,10 @@ export class CallMediaService {
     await this.media.connectTransport(call.id, actor.userId, req.transportId, req.dtlsParameters);
   }
 
-  async restartIce(actor: Actor, transportId: string): Promise<{ iceParameters: unknown }> {
+  /** New ICE parameters, and fresh TURN credentials: coturn checks them only when a relay is allocated, and a restart allocates anew. */
+  async restartIce(actor: Actor, transportId: string): Promise<{ iceParameters: unknown; iceServers: IceServer[] }> {
     const call = this.calls.seatedCall(actor);
-    return { iceParameters: await this.media.restartIce(call.id, actor.userId, transportId) };
+    return { iceParameters: await this.media.restartIce(call.id, actor.userId, transportId), iceServers: iceServersFromSettings(this.config, actor.userId) };
   }
 
   async produce(actor: Actor, req: ProduceRequest): Promise<{ producerId: string }> {

@@ -45,7 +45,7 @@ function setup(online: string[] = ['a', 'b', 'c']) {
   services.push(service);
   const actor = (userId: string): Actor => ({ userId, name: userId.toUpperCase(), role: 'member', socketId: `${userId}-dev` });
   const events = (event: string) => emitted.filter((e) => e.event === event);
-  return { service, media, channel, log, actor, events, store };
+  return { service, media, channel, log, actor, events, store, config };
 }
 
 afterEach(() => {
@@ -118,11 +118,11 @@ describe('CallService', () => {
   });
 
   it('refuses media requests from a device that does not hold the seat', async () => {
-    const { service, actor, media, channel } = setup();
+    const { service, actor, media, channel, config } = setup();
     const { callId } = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
     await service.join(actor('b'), callId);
     const otherDevice: Actor = { ...actor('b'), socketId: 'b-phone' };
-    const callMedia = new CallMediaService(service, media, channel);
+    const callMedia = new CallMediaService(service, media, channel, config);
     await expect(callMedia.createTransport(otherDevice, callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(callMedia.createTransport(actor('c'), callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });

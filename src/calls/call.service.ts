@@ -11,7 +11,7 @@ import type {
 } from '../signaling/catalogue';
 import { PresenceService } from '../presence/presence.service';
 import { CallParticipant, CallSession, type LeaveReason } from './call-session';
-import { iceServersFor, type TurnSettings } from './ice-servers';
+import { iceServersFromSettings } from './ice-servers';
 import { SessionCalls } from './session-calls';
 import { SESSION_DIRECTORY, type SessionDirectory } from './session-lobby';
 import { CALL_LOG_STORE, CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type CallLogStore, type CallMetrics, type Identity, type ParticipantChannel } from './ports';
@@ -51,9 +51,6 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
   /** Scheduled sessions' calls: waiting room, host controls and clock. */
   readonly sessions: SessionCalls;
 
-  private get turn(): TurnSettings {
-    return { urls: this.config.TURN_URLS, secret: this.config.TURN_SECRET, ttlSeconds: this.config.TURN_CREDENTIAL_TTL_SECONDS };
-  }
 
   get lockTtlMs(): number {
     return this.config.BUSY_LOCK_TTL_SECONDS * 1000;
@@ -197,7 +194,7 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
       initiatorId: call.initiatorId,
       media: call.media,
       routerRtpCapabilities: rtpCapabilities,
-      iceServers: iceServersFor(actor.userId, this.turn, this.config.ICE_SERVERS),
+      iceServers: iceServersFromSettings(this.config, actor.userId),
       participants: [...call.participants.values()].map((p) => ({ userId: p.userId, name: p.name, state: p.state })),
       producers: this.media.producers(call.id).filter((p) => p.userId !== actor.userId),
       ...(call.session ? { endsAt: call.session.endsAt.toISOString() } : {}),

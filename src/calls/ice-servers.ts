@@ -20,6 +20,19 @@ export function mintTurnCredentials(secret: string, userId: string, ttlSeconds: 
   return { username, credential: createHmac('sha1', secret).update(username).digest('base64') };
 }
 
+/** The settings that decide a user's ICE servers. */
+export interface IceSettings {
+  TURN_URLS: string[];
+  TURN_SECRET?: string;
+  TURN_CREDENTIAL_TTL_SECONDS: number;
+  ICE_SERVERS: IceServer[];
+}
+
+/** `iceServersFor` with the server's settings: what `call:join` and `media:restart-ice` hand out. */
+export function iceServersFromSettings(settings: IceSettings, userId: string, nowMs = Date.now()): IceServer[] {
+  return iceServersFor(userId, { urls: settings.TURN_URLS, secret: settings.TURN_SECRET, ttlSeconds: settings.TURN_CREDENTIAL_TTL_SECONDS }, settings.ICE_SERVERS, nowMs);
+}
+
 /** What one `call:join` ack carries: a TURN entry minted for this user now, then the static entries. */
 export function iceServersFor(userId: string, turn: TurnSettings, staticServers: IceServer[], nowMs = Date.now()): IceServer[] {
   if (turn.urls.length === 0 || !turn.secret) return staticServers;

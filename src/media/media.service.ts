@@ -10,7 +10,7 @@ import type { ConsumeAck, ConsumeInput, DtlsInput, MediaQualitySample, ProduceIn
 export type { WorkerStats } from './media.types';
 import { MediaRoom } from './room';
 import { rtcNetwork, type RtcNetwork } from './rtc-network';
-import { WorkerPool, type PooledWorker } from './worker-pool';
+import { WorkerPool, WorkerSpawnError, type PooledWorker } from './worker-pool';
 import { resolveWorkerBin } from './worker-bin';
 
 /** config/media-codecs.json of the nearest enclosing checkout (works from src/, dist/ and bench builds). */
@@ -178,6 +178,14 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
       moved++;
     }
     return moved;
+  }
+
+  /** One more worker (operators); a port it cannot bind is UNAVAILABLE, naming the port, and the pool carries on. */
+  async addWorker(): Promise<WorkerStats> {
+    const w = await this.pool.spawn().catch((err: unknown) => {
+      throw err instanceof WorkerSpawnError ? new DomainError('UNAVAILABLE', err.message, { slot: err.slot }) : err;
+    });
+    return (await this.workerStats()).find((s) => s.pid === w.pid)!;
   }
 
   /** Per-worker load and resource use, for operators (CPU % over the last 2 s window). */

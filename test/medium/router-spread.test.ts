@@ -15,7 +15,7 @@ describe('spreading a large call over workers', () => {
   let media: MediaService;
 
   beforeAll(async () => {
-    media = new MediaService(loadConfig({}, { MEDIASOUP_NUM_WORKERS: '2', ROUTER_CONSUMER_BUDGET: '4', LOG_LEVEL: 'silent' }));
+    media = new MediaService(loadConfig({}, { MEDIASOUP_NUM_WORKERS: '2', ROUTER_CONSUMER_BUDGET: '4', LOG_LEVEL: 'silent', RTC_SERVER_PORT: '0' }));
     await media.onModuleInit();
   });
 

@@ -37,6 +37,11 @@ describe('browser: calls relayed through TURN', () => {
       expect(Number(expiry)).toBeGreaterThanOrEqual(before + ttl);
       expect(Number(expiry)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + ttl);
       expect(entry.credential).toBe(createHmac('sha1', secret).update(entry.username).digest('base64'));
+      // An ICE restart allocates relays anew, so it gets credentials minted at that moment too.
+      const { transportId } = await ok<{ transportId: string }>(bob, 'media:create-transport', { callId, direction: 'recv' });
+      const restart = await ok<{ iceServers: Array<{ username: string; credential: string }> }>(bob, 'media:restart-ice', { transportId });
+      expect(restart.iceServers[0].username).toMatch(/^\d+:bob-turn-ack$/);
+      expect(restart.iceServers[0].credential).toBe(createHmac('sha1', secret).update(restart.iceServers[0].username).digest('base64'));
       await ok(alice, 'call:end', { callId });
     } finally {
       alice.disconnect();
