@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -38,7 +39,24 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   }
   if (!existsSync(config.CLIENT_DIST_DIR)) logger.warn(`sample client not built (${config.CLIENT_DIST_DIR}); run npm run build:client`);
   await app.listen(config.PORT, config.HOST);
+  if (config.TLS_CERT_FILE && config.TLS_KEY_FILE) reloadTlsOnHangup(app, config.TLS_CERT_FILE, config.TLS_KEY_FILE);
   return app;
+}
+
+/** SIGHUP reads the certificate and key again (after a renewal); open connections keep theirs. */
+function reloadTlsOnHangup(app: INestApplication, certFile: string, keyFile: string): void {
+  const server = app.getHttpServer() as HttpsServer;
+  const logger = app.get(Logger);
+  const reload = () => {
+    try {
+      server.setSecureContext({ cert: readPem('TLS_CERT_FILE', certFile), key: readPem('TLS_KEY_FILE', keyFile) });
+      logger.log('TLS certificate reloaded');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'TLS certificate reload failed; the previous one stays in use');
+    }
+  };
+  process.on('SIGHUP', reload);
+  server.once('close', () => process.off('SIGHUP', reload));
 }
 
 /** A PEM file named by a setting; a missing or unreadable one stops the boot naming that setting. */

@@ -410,7 +410,7 @@ export class App {
    */
   private async reconnectMedia(call: ActiveCall, e: ServerEvents['media:reconnect']): Promise<void> {
     const session = call.session;
-    const rebuilt = session.reconnect(e.routerRtpCapabilities);
+    const rebuilt = session.reconnect(e.routerRtpCapabilities, e.iceServers as RTCIceServer[] | undefined);
     this.view.setStatus('Reconnecting media…');
     call.refreshControls(this.busy);
     try {

@@ -142,10 +142,12 @@ export class CallSession {
    * it all again: a new Device if the router's capabilities changed, new transports, the local
    * tracks produced again. Remote producers arrive again as `media:new-producer`.
    */
-  async reconnect(routerRtpCapabilities: unknown): Promise<void> {
+  async reconnect(routerRtpCapabilities: unknown, iceServers?: RTCIceServer[]): Promise<void> {
     if (this.closed) return;
     const gen = ++this.generation;
     this.dropMedia();
+    // The server mints fresh TURN credentials with every reconnect: the join's may have expired.
+    if (iceServers && this.joined) this.joined.iceServers = iceServers;
     // Before start(): the join ack, which arrives after this event, describes the new router.
     if (!this.joined) return;
     this.rebuilding = gen;
@@ -489,7 +491,10 @@ export class CallSession {
       const { iceParameters, iceServers } = await this.signaling.request(C2S.restartIce, { transportId: transport.id });
       if (this.closed || transport.closed) return;
       // Fresh TURN credentials first: the ones from the join ack may have expired during a long call.
-      if (iceServers) await transport.updateIceServers({ iceServers });
+      if (iceServers) {
+        if (this.joined) this.joined.iceServers = iceServers;
+        await transport.updateIceServers({ iceServers });
+      }
       await transport.restartIce({ iceParameters: iceParameters as msc.IceParameters });
     } catch (err) {
       if (!this.closed && !transport.closed) this.events.problem(`${direction} connection failed and could not be restarted`, err);

@@ -416,7 +416,8 @@ export class CallService implements OnModuleInit, BeforeApplicationShutdown {
         this.logger.warn({ callId: call.id, reason }, 'media moved to another worker; participants reconnect');
         for (const p of call.participants.values()) {
           if (p.state === 'joined' && p.socketId) {
-            this.channel.toSocket(p.socketId, 'media:reconnect', { callId: call.id, reason, routerRtpCapabilities });
+            // New transports allocate new relays: credentials minted now, not the join's (they may have expired).
+            this.channel.toSocket(p.socketId, 'media:reconnect', { callId: call.id, reason, routerRtpCapabilities, iceServers: iceServersFromSettings(this.config, p.userId) });
           }
           p.audioEnabled = false;
           p.videoEnabled = false;

@@ -63,6 +63,9 @@ describe('loadConfig', () => {
     [{ TLS_CERT_FILE: '/etc/cert.pem' }, 'TLS_CERT_FILE'],
     [{ JWT_JWKS_URL: 'ftp://idp.example/keys' }, 'JWT_JWKS_URL'],
     [{ JWT_ISSUER: 'https://idp.example' }, 'JWT_JWKS_URL'],
+    [{ JWT_JWKS_URL: 'https://idp.example/keys', JWT_AUDIENCE: 'hearth' }, 'JWT_ISSUER'],
+    [{ JWT_JWKS_URL: 'https://idp.example/keys', JWT_ISSUER: 'https://idp.example' }, 'JWT_AUDIENCE'],
+    [{ NODE_ENV: 'production', JWT_SECRET: '0123456789abcdef0123456789abcdef', JWT_JWKS_URL: 'http://idp.example/keys', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }, 'https'],
     [{ RTC_PROTOCOLS: 'sctp' }, 'RTC_PROTOCOLS'],
   ])('refuses %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -176,6 +176,17 @@ export const envSchema = z
     if ((env.JWT_ISSUER || env.JWT_AUDIENCE) && !env.JWT_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'JWT_ISSUER and JWT_AUDIENCE apply to tokens verified by JWT_JWKS_URL, which is not set' });
     }
+    if (env.JWT_JWKS_URL) {
+      // One provider signs tokens for many apps (and ID, access and refresh tokens alike): only
+      // its issuer and this server's audience make a token meant for us.
+      for (const key of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required with JWT_JWKS_URL: without it any token the identity provider signs for any app would sign in here` });
+      }
+      const jwks = new URL(env.JWT_JWKS_URL);
+      if (env.NODE_ENV === 'production' && jwks.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(jwks.hostname)) {
+        ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'JWT_JWKS_URL must be https in production: whoever can alter plain http can hand in their own signing keys' });
+      }
+    }
   });
 
 export type Env = z.infer<typeof envSchema>;

@@ -69,9 +69,9 @@ function refusalOf(err: unknown): DomainError {
   if (err instanceof errors.JOSEAlgNotAllowed) return refuse('algorithm_not_allowed', 'token algorithm is not accepted');
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return refuse('unknown_key', 'token key id is not in the signing keys');
   if (err instanceof errors.JWSSignatureVerificationFailed) return refuse('signature_invalid', 'token signature is invalid');
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || err instanceof errors.JOSENotSupported) {
-    return refuse('keys_unavailable', 'the signing keys could not be read');
-  }
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return refuse('keys_unavailable', 'the signing keys could not be read');
+  // e.g. an unknown `crit` header parameter: the token's fault, not an outage.
+  if (err instanceof errors.JOSENotSupported) return refuse('token_malformed', 'token uses an unsupported feature');
   if (err instanceof errors.JWTInvalid || err instanceof errors.JWSInvalid) return refuse('token_malformed', 'token is malformed');
   // A JWKS endpoint that cannot be reached rejects with fetch's own error (by name: it may come from another realm).
   const name = (err as { name?: string } | null)?.name;

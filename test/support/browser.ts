@@ -376,12 +376,12 @@ export async function eventually<T>(read: () => Promise<T>, check: (value: T) =>
   return last;
 }
 
-/** Ends, as an operator, every call still live on the server (cleanup after a failed test), through the same end path as the admin API. */
+/** Ends, as an admin, every call still live on the server (cleanup after a failed test), exactly as `POST /api/calls/:id/end` does. */
 export async function endLiveCalls(t: TestApp): Promise<void> {
   const calls = t.app.get(CallService);
   for (const id of calls.liveCallIds()) {
     try {
-      calls.forceEnd({ userId: 'test-cleanup', name: 'test cleanup', role: 'admin' }, id);
+      calls.end({ userId: 'test-cleanup', name: 'test cleanup', role: 'admin' }, id);
     } catch {
       // ended meanwhile
     }

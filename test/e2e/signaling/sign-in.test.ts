@@ -184,4 +184,20 @@ describe('the dev token route', () => {
       await t.close();
     }
   });
+
+  it('on a loopback HOST refuses requests relayed by a proxy (FORBIDDEN) unless DEV_TOKENS=1', async () => {
+    for (const [env, status] of [[{}, 403], [{ DEV_TOKENS: '1' }, 201]] as const) {
+      const t = await startTestApp({ MEDIASOUP_NUM_WORKERS: '1', HOST: '127.0.0.1', ...env });
+      try {
+        const res = await fetch(`${t.url}/api/dev/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.7' },
+          body: JSON.stringify({ userId: 'x', name: 'X', role: 'admin' }),
+        });
+        expect(res.status).toBe(status);
+      } finally {
+        await t.close();
+      }
+    }
+  });
 });
