@@ -3,7 +3,7 @@ import { ActiveCall } from './active-call';
 import type { CallSession } from './call-session';
 import type { AppState, CallEnd, ReceivedEvent } from './debug-api';
 import type { DevRole } from './dev-token';
-import { forgetHandedToken, takeHandedToken, whoAmI } from './handed-token';
+import { forgetIfRefused, takeHandedToken, whoAmI } from './handed-token';
 import { hostActions } from './host-actions';
 import { Presence, type PresenceEntry } from './presence';
 import { SessionPanel } from './session-panel';
@@ -147,7 +147,7 @@ export class App {
     try {
       await this.open(token, await whoAmI(token));
     } catch (err) {
-      if (errorCode(err) === 'UNAUTHORIZED') forgetHandedToken(); // a refused token; an outage keeps it for a retry
+      forgetIfRefused(err);
       this.fail(err);
       this.setState('signed-out', 'Not connected');
     }

@@ -1,5 +1,5 @@
 import type { MeResponse } from '../../src/signaling/catalogue';
-import { ServerError, httpError } from './errors';
+import { ServerError, errorCode, httpError } from './errors';
 
 const STORAGE_KEY = 'hearth.token';
 
@@ -19,6 +19,11 @@ export function takeHandedToken(): string | null {
 
 export function forgetHandedToken(): void {
   sessionStorage.removeItem(STORAGE_KEY);
+}
+
+/** After a failed sign-in with the handed-over token: a refused token is forgotten; an outage keeps it for a retry. */
+export function forgetIfRefused(err: unknown): void {
+  if (errorCode(err) === 'UNAUTHORIZED') forgetHandedToken();
 }
 
 /** GET /api/me: who the token names, as the server reads it (identity providers map claims their own way). */

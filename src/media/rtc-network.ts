@@ -47,15 +47,19 @@ export function slotPort(net: RtcNetwork, slot: number): number | undefined {
   return port;
 }
 
-/** The listen infos of slot `slot`'s WebRtcServer: one per configured protocol. */
-export function webRtcServerListenInfos(net: RtcNetwork, slot: number): ms.TransportListenInfo[] {
-  const port = slotPort(net, slot);
+/** One listen info per configured protocol, on `port` or (undefined) any free port of the range. */
+function listenInfos(net: RtcNetwork, port: number | undefined): ms.TransportListenInfo[] {
   return net.protocols.map((protocol) => ({
     protocol,
     ip: net.listenIp,
     ...(net.announcedAddress ? { announcedAddress: net.announcedAddress } : {}),
     ...(port === undefined ? { portRange: net.portRange } : { port }),
   }));
+}
+
+/** The listen infos of slot `slot`'s WebRtcServer: one per configured protocol. */
+export function webRtcServerListenInfos(net: RtcNetwork, slot: number): ms.TransportListenInfo[] {
+  return listenInfos(net, slotPort(net, slot));
 }
 
 type WebRtcListen = ({ webRtcServer: ms.WebRtcServer } | { listenInfos: ms.TransportListenInfo[] }) & {
@@ -76,13 +80,7 @@ export function webRtcTransportListen(net: RtcNetwork, server: ms.WebRtcServer |
     if (!server || server.closed) throw new Error('the media worker has no open WebRtcServer');
     return { webRtcServer: server, ...flags };
   }
-  const listenInfos = net.protocols.map((protocol) => ({
-    protocol,
-    ip: net.listenIp,
-    ...(net.announcedAddress ? { announcedAddress: net.announcedAddress } : {}),
-    portRange: net.portRange,
-  }));
-  return { listenInfos, ...flags };
+  return { listenInfos: listenInfos(net, undefined), ...flags };
 }
 
 /** One socket a WebRtcServer bound, as operators and logs see it. */

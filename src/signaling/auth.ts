@@ -23,7 +23,7 @@ export type TokenRefusal =
 // An identity provider that cannot be reached says nothing about the token: retry later.
 const refuse = (reason: TokenRefusal, message: string) => new DomainError(reason === 'keys_unavailable' ? 'UNAVAILABLE' : 'UNAUTHORIZED', message, { reason });
 
-const ROLES = ['member', 'host', 'admin'] as const;
+export const ROLES = ['member', 'host', 'admin'] as const;
 type Role = (typeof ROLES)[number];
 
 /** The claims of tokens this server (or `npm run token`) signs with JWT_SECRET. */

@@ -6,12 +6,13 @@ import type { Request } from 'express';
 import { APP_CONFIG, isLoopbackHost, type AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { ROLES } from './auth';
 import { userIdSchema } from './payload-schemas';
 
 const devTokenBody = z.object({
   userId: userIdSchema,
   name: z.string().trim().min(1).max(80),
-  role: z.enum(['member', 'host', 'admin']).optional(),
+  role: z.enum(ROLES).optional(),
 });
 
 /** Development only (registered only when `config.devTokens`): a token for anyone, so the sample client needs no setup. */

@@ -1,5 +1,5 @@
 import { fetchDevToken, type DevRole } from '../dev-token';
-import { forgetHandedToken, takeHandedToken, whoAmI } from '../handed-token';
+import { forgetHandedToken, forgetIfRefused, takeHandedToken, whoAmI } from '../handed-token';
 import { errorCode } from '../errors';
 import { AdminApi } from './api';
 import { CallsTable } from './calls-table';
@@ -66,7 +66,7 @@ export class AdminApp {
       this.api = new AdminApi(token);
       await this.signedIn(`Signed in as ${me.name} (${me.userId}, ${me.role})`);
     } catch (err) {
-      if (errorCode(err) === 'UNAUTHORIZED') forgetHandedToken(); // a refused token; an outage keeps it for a retry
+      forgetIfRefused(err);
       this.fail(err);
       this.setState('signed-out', 'Not signed in');
     }
