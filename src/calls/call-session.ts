@@ -1,4 +1,5 @@
-import type { CallStatus, EndReason, MediaKind, ParticipantState } from '../signaling/catalogue';
+import type { MediaKind } from '../media/media.types';
+import type { CallStatus, EndReason, LeaveReason, ParticipantRole, ParticipantState } from './call-states';
 import type { CallRecord } from './ports';
 import type { SessionLobby } from './session-lobby';
 
@@ -32,8 +33,6 @@ export interface CallEvent {
   actorId: string | null;
 }
 
-export type LeaveReason = 'left' | 'declined' | 'cancelled' | 'missed' | 'connection_lost' | 'call_ended' | 'removed' | 'denied' | 'lobby_timeout';
-
 export class CallParticipant {
   state: ParticipantState = 'invited';
   joinedAt: Date | null = null;
@@ -51,7 +50,7 @@ export class CallParticipant {
   constructor(
     readonly userId: string,
     public name: string,
-    readonly role: 'initiator' | 'callee' | 'host' | 'guest',
+    readonly role: ParticipantRole,
   ) {}
 
   /** The one way a participant changes state. Returns false (and changes nothing) for a refused move. */

@@ -3,14 +3,10 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit, Op
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
 import { MEDIA_PORT, type MediaPort, type RoomSink } from '../media/media.port';
-import type {
-  CallInitiateRequest,
-  CallJoinAck,
-  CallWaitingAck,
-  EndReason,
-} from '../signaling/catalogue';
+import type { CallInitiateRequest, CallJoinAck, CallWaitingAck } from '../signaling/catalogue';
 import { PresenceService } from '../presence/presence.service';
-import { CallParticipant, CallSession, type LeaveReason } from './call-session';
+import { CallParticipant, CallSession } from './call-session';
+import type { EndReason, LeaveReason } from './call-states';
 import { iceServersFromSettings } from './ice-servers';
 import { SessionCalls } from './session-calls';
 import { SESSION_DIRECTORY, type SessionDirectory } from './session-lobby';

@@ -1,20 +1,13 @@
-import type { ServerEventName, ServerEvents } from '../signaling/catalogue';
 import type { CallEvent } from './call-session';
+import type { ParticipantRole } from './call-states';
+// Identity and the participant channel live in common/ (presence/ uses them too); re-exported for the domain.
+export type { Identity } from '../common/identity';
+export { PARTICIPANT_CHANNEL, type ParticipantChannel } from '../common/participant-channel';
 
-/** How the call domain reaches people: by user (every device) or by one socket. Never a socket object. */
-export interface ParticipantChannel {
-  toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEvents[E]): void;
-  toSocket<E extends ServerEventName>(socketId: string, event: E, payload: ServerEvents[E]): void;
-  /** To every device of a user except one (e.g. the device that answered). */
-  toUserExcept<E extends ServerEventName>(userId: string, socketId: string, event: E, payload: ServerEvents[E]): void;
-  /** To every connected client (presence changes). */
-  broadcast<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void;
-}
-export const PARTICIPANT_CHANNEL = Symbol('PARTICIPANT_CHANNEL');
 
 export interface CallParticipantRecord {
   userId: string;
-  role: 'initiator' | 'callee' | 'host' | 'guest';
+  role: ParticipantRole;
   state: string;
   joinedAt: Date | null;
   leftAt: Date | null;
@@ -78,13 +71,6 @@ export interface CallLogStore {
 }
 export const CALL_LOG_STORE = Symbol('CALL_LOG_STORE');
 
-export interface Identity {
-  userId: string;
-  name: string;
-  role: 'member' | 'host' | 'admin';
-  /** Guests from an invite link: the one session (and its call) their token is good for. */
-  scope?: { sessionId: string; callId: string };
-}
 
 /** What the call domain reports to metrics (implemented by the health module; no-op by default). */
 export interface CallMetrics {

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { PARTICIPANT_CHANNEL, type Identity, type ParticipantChannel } from '../calls/ports';
+import type { Identity } from '../common/identity';
+import { PARTICIPANT_CHANNEL, type ParticipantChannel } from '../common/participant-channel';
 import { DomainError } from '../common/domain-error';
 import { PRESENCE_STORE, statusOf, type PresenceStatus, type PresenceStore } from './presence.store';
 

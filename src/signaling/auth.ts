@@ -3,6 +3,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTP
 import { z } from 'zod';
 import type { Identity } from '../calls/ports';
 import { DomainError } from '../common/domain-error';
+import { ROLES, type Role } from '../common/identity';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { userIdSchema } from './payload-schemas';
 
@@ -23,8 +24,6 @@ export type TokenRefusal =
 // An identity provider that cannot be reached says nothing about the token: retry later.
 const refuse = (reason: TokenRefusal, message: string) => new DomainError(reason === 'keys_unavailable' ? 'UNAVAILABLE' : 'UNAUTHORIZED', message, { reason });
 
-export const ROLES = ['member', 'host', 'admin'] as const;
-type Role = (typeof ROLES)[number];
 
 /** The claims of tokens this server (or `npm run token`) signs with JWT_SECRET. */
 const ownClaims = z.object({

@@ -4,10 +4,10 @@
  */
 
 // ---------- shared primitives ----------
-export const CALL_STATUSES = ['initiated', 'ringing', 'active', 'ended'] as const;
-export const END_REASONS = ['completed', 'cancelled', 'declined', 'missed', 'connection_lost', 'force_ended', 'time_limit', 'failed'] as const;
-export type CallStatus = (typeof CALL_STATUSES)[number];
-export type EndReason = (typeof END_REASONS)[number];
+// The domain owns its states and reasons (calls/call-states.ts); the contract names them.
+export { CALL_STATUSES, END_REASONS, PARTICIPANT_STATES, LEAVE_REASONS } from '../calls/call-states';
+export type { CallStatus, EndReason, ParticipantState, ParticipantRole, LeaveReason } from '../calls/call-states';
+import type { EndReason, ParticipantState } from '../calls/call-states';
 export type { MediaKind, MediaSource, ProducerInfo, TransportAck, ConsumeAck } from '../media/media.types';
 import type { MediaKind, MediaSource, ProducerInfo } from '../media/media.types';
 
@@ -56,7 +56,6 @@ export type {
 // ---------- ack data ----------
 export type PresenceStatus = 'online' | 'busy' | 'offline';
 export interface PresenceListAck { users: { userId: string; status: PresenceStatus }[] }
-export type ParticipantState = 'invited' | 'ringing' | 'waiting' | 'joined' | 'reconnecting' | 'left';
 export interface ParticipantInfo { userId: string; name: string; state: ParticipantState }
 export type { IceServer } from '../calls/ice-server.types';
 import type { IceServer } from '../calls/ice-server.types';

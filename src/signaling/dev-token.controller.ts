@@ -6,7 +6,7 @@ import type { Request } from 'express';
 import { APP_CONFIG, isLoopbackHost, type AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { ROLES } from './auth';
+import { ROLES } from '../common/identity';
 import { userIdSchema } from './payload-schemas';
 
 const devTokenBody = z.object({
