@@ -78,6 +78,13 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
     const live = new Set(await this.log.liveInstanceIds(2 * this.intervalMs + 5000));
     live.add(me);
     const open = await this.log.openCalls();
+    const busy = await this.presence.store.busyEntries();
+    const release = async ({ userId, callId }: { userId: string; callId: string }) => {
+      if (await this.presence.store.releaseBusy(userId, callId)) {
+        report.locksReleased++;
+        await this.presence.announce(userId);
+      }
+    };
     const hostedElsewhere = new Set<string>();
     for (const row of open) {
       if (this.calls.isKnown(row.callId)) continue;
@@ -85,19 +92,18 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
         hostedElsewhere.add(row.callId);
         continue;
       }
+      // Its people first: once the record says ended, nobody is still held busy by the call.
+      for (const entry of busy) if (entry.callId === row.callId) await release(entry);
       if (await this.log.endOrphan(row.callId, row.status === 'active' ? 'failed' : 'missed')) {
         report.dbCallsEnded++;
         this.logger.warn({ callId: row.callId, ownerId: row.ownerId }, 'orphaned call ended');
       }
     }
 
-    // 3. Busy locks held for a call nobody hosts.
-    for (const { userId, callId } of await this.presence.store.busyEntries()) {
-      if (this.calls.isKnown(callId) || hostedElsewhere.has(callId)) continue;
-      if (await this.presence.store.releaseBusy(userId, callId)) {
-        report.locksReleased++;
-        await this.presence.announce(userId);
-      }
+    // 3. Busy locks held for a call nobody hosts (compare-and-delete: the ones freed above are gone already).
+    for (const entry of busy) {
+      if (this.calls.isKnown(entry.callId) || hostedElsewhere.has(entry.callId)) continue;
+      await release(entry);
     }
 
     // 4. Media rooms without a live call.
