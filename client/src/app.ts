@@ -1,4 +1,4 @@
-import { C2S, S2C, type CallJoinAck, type MediaKind, type MediaSource, type ServerEvents } from '../../src/signaling/catalogue';
+import { C2S, S2C, SENT_TO_LOBBY, type CallJoinAck, type MediaKind, type MediaSource, type ServerEvents } from '../../src/signaling/catalogue';
 import { ActiveCall } from './active-call';
 import type { CallSession } from './call-session';
 import type { AppState, CallEnd, ReceivedEvent } from './debug-api';
@@ -246,7 +246,7 @@ export class App {
     forCall(S2C.lobbyKnock, (_call, e) => this.sessionPanel?.knock(e));
     forCall(S2C.lobbySentBack, (call) => {
       // Our media is closed on the server: release camera and mic, then wait to be admitted again.
-      this.finish('sent_back', call.id, 'The host moved you back to the waiting room');
+      this.finish(SENT_TO_LOBBY, call.id, 'The host moved you back to the waiting room');
       this.waitingFor = call.id;
       this.setState('waiting');
     });
@@ -264,7 +264,7 @@ export class App {
       const name = call.roster.get(e.userId)?.name ?? e.userId;
       call.updateParticipant(e.userId, 'left');
       // A session's host sees whom another host sent back in the waiting room again.
-      if (e.reason === 'sent_to_lobby' && this.sessionPanel?.hosting) this.sessionPanel.waiting.add({ userId: e.userId, name });
+      if (e.reason === SENT_TO_LOBBY && this.sessionPanel?.hosting) this.sessionPanel.waiting.add({ userId: e.userId, name });
       else this.sessionPanel?.waiting.remove(e.userId);
       // Alone (a 1:1 whose peer left): the server ends the call; release the camera right away.
       // A session's call goes on with its host alone until it ends.

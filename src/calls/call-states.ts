@@ -22,3 +22,9 @@ export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
 export const LEAVE_REASONS = ['left', 'declined', 'cancelled', 'missed', 'connection_lost', 'call_ended', 'removed', 'denied', 'lobby_timeout'] as const;
 /** Why a participant left a call: persisted with their seat. */
 export type LeaveReason = (typeof LEAVE_REASONS)[number];
+
+/** A host moved a participant from the call back to the session's waiting room (event log and `call:participant-left`). */
+export const SENT_TO_LOBBY = 'sent_to_lobby';
+
+/** `call:participant-left` reasons: they left the call, or were sent back to the waiting room. */
+export type ParticipantLeftReason = LeaveReason | typeof SENT_TO_LOBBY;

@@ -6,6 +6,7 @@ import type { MediaSource } from '../media/media.types';
 import type { PresenceStore } from '../presence/presence.store';
 import type { CallWaitingAck } from '../signaling/catalogue';
 import { CallParticipant, CallSession } from './call-session';
+import { SENT_TO_LOBBY } from './call-states';
 import type { Actor, CallService } from './call.service';
 import type { Identity, ParticipantChannel } from './ports';
 import { SessionLobby, type SessionDirectory } from './session-lobby';
@@ -138,10 +139,10 @@ export class SessionCalls {
     if (!p || p.state !== 'joined' || session.isHost(userId)) throw invalidState('That person is not seated as a participant');
     session.admitted.delete(userId);
     this.deps.media.removePeer(callId, userId);
-    p.transition('waiting', new Date(), 'sent_back', host.userId);
+    p.transition('waiting', new Date(), SENT_TO_LOBBY, host.userId);
     this.calls.recordMediaState(call, userId, false, false);
     for (const o of call.others(userId)) {
-      if (o.state === 'joined') this.deps.channel.toUser(o.userId, 'call:participant-left', { callId, userId, reason: 'sent_to_lobby' });
+      if (o.state === 'joined') this.deps.channel.toUser(o.userId, 'call:participant-left', { callId, userId, reason: SENT_TO_LOBBY });
     }
     if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:sent-back', { callId });
     // They are waiting again: hosts see them in the waiting list as after any knock.

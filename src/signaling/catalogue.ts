@@ -5,9 +5,9 @@
 
 // ---------- shared primitives ----------
 // The domain owns its states and reasons (calls/call-states.ts); the contract names them.
-export { CALL_STATUSES, END_REASONS, PARTICIPANT_STATES, LEAVE_REASONS } from '../calls/call-states';
-export type { CallStatus, EndReason, ParticipantState, ParticipantRole, LeaveReason } from '../calls/call-states';
-import type { EndReason, ParticipantState } from '../calls/call-states';
+export { CALL_STATUSES, END_REASONS, PARTICIPANT_STATES, LEAVE_REASONS, SENT_TO_LOBBY } from '../calls/call-states';
+export type { CallStatus, EndReason, ParticipantState, ParticipantRole, LeaveReason, ParticipantLeftReason } from '../calls/call-states';
+import type { EndReason, ParticipantLeftReason, ParticipantState } from '../calls/call-states';
 export type { MediaKind, MediaSource, ProducerInfo, TransportAck, ConsumeAck } from '../media/media.types';
 import type { MediaKind, MediaSource, ProducerInfo } from '../media/media.types';
 
@@ -111,7 +111,7 @@ export interface ServerEvents {
   'call:ringing': { callId: string; userId: string };
   'call:participant-joined': { callId: string; userId: string; name: string };
   'call:participant-reconnecting': { callId: string; userId: string };
-  'call:participant-left': { callId: string; userId: string; reason: string };
+  'call:participant-left': { callId: string; userId: string; reason: ParticipantLeftReason };
   'call:declined': { callId: string; userId: string };
   'call:cancelled': { callId: string };
   'call:media-toggled': { callId: string; userId: string; source: MediaSource; enabled: boolean };
