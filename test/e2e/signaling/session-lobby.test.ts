@@ -105,8 +105,12 @@ describe('session waiting room and host controls', () => {
     const sentBack = nextEvent(g.s, 'lobby:sent-back');
     const gone = nextEvent<{ consumerId: string }>(sess.host, 'media:consumer-closed');
     const knocksAgain = nextEvent<{ userId: string }>(sess.host, 'lobby:knock');
+    const left = nextEvent<{ userId: string; reason: string }>(sess.host, 'call:participant-left');
     await ok(sess.host, 'lobby:send-back', { callId: sess.callId, userId: g.id });
     expect(await sentBack).toEqual({ callId: sess.callId });
+    // One word for the act, on the wire and in the record.
+    expect(await left).toMatchObject({ userId: g.id, reason: 'sent_to_lobby' });
+    expect((await sess.audit()).some((e) => e.subject === 'participant' && e.userId === g.id && e.to === 'waiting' && e.reason === 'sent_to_lobby')).toBe(true);
     expect((await gone).consumerId).toBe(consumer.consumerId);
     expect((await knocksAgain).userId).toBe(g.id);
     expect(t.app.get(MediaService).producers(sess.callId)).toEqual([]);
