@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CallService } from '../calls/call.service';
 import type { Identity } from '../calls/ports';
-import { notFound } from '../common/domain-error';
-import { MediaService, type WorkerStats } from '../media/media.service';
+import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
+import type { WorkerStats } from '../media/media.types';
 
 export interface AdminCall {
   callId: string;
@@ -19,7 +19,7 @@ export interface AdminCall {
 @Injectable()
 export class OperationsService {
   constructor(
-    private readonly media: MediaService,
+    @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
     private readonly calls: CallService,
   ) {}
 
@@ -31,16 +31,12 @@ export class OperationsService {
     return this.media.addWorker();
   }
 
-  async drainWorker(pid: number, migrate: boolean): Promise<{ pid: number; state: string; migratedCalls: number }> {
-    const w = this.media.pool.drain(pid);
-    if (!w) throw notFound('worker');
-    const migratedCalls = migrate ? await this.media.migrateRoomsOff(pid) : 0;
-    return { pid, state: w.state, migratedCalls };
+  drainWorker(pid: number, migrate: boolean): Promise<{ pid: number; state: string; migratedCalls: number }> {
+    return this.media.drainWorker(pid, migrate);
   }
 
   liveCalls(): AdminCall[] {
     return this.calls.liveCalls().map((c) => {
-      const room = this.media.hasRoom(c.id) ? this.media.room(c.id) : undefined;
       return {
         callId: c.id,
         status: c.status,
@@ -48,7 +44,7 @@ export class OperationsService {
         media: c.media,
         createdAt: c.createdAt,
         answeredAt: c.answeredAt,
-        workerPid: room && !room.isHomeless ? room.host.pid : null,
+        workerPid: this.media.workerOf(c.id),
         participants: [...c.participants.values()].map((p) => ({ userId: p.userId, state: p.state, audioEnabled: p.audioEnabled, videoEnabled: p.videoEnabled })),
       };
     });

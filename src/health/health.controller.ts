@@ -2,7 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { MediaService } from '../media/media.service';
+import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import { DatabaseHealth } from '../persistence/database-health';
 import { PresenceService } from '../presence/presence.service';
 
@@ -12,7 +12,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly media: MediaService,
+    @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
     private readonly db: DatabaseHealth,
     private readonly presence: PresenceService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -36,7 +36,7 @@ export class HealthController {
       },
       async () => {
         const i = this.indicators.check('mediaWorkers');
-        const live = this.media.pool.list().filter((w) => !w.worker.closed).length;
+        const live = this.media.liveWorkerCount();
         return live > 0 ? i.up({ live }) : i.down({ live });
       },
       ...(this.config.REDIS_URL

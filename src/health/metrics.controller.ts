@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { CallService } from '../calls/call.service';
-import { MediaService } from '../media/media.service';
+import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import { PresenceService } from '../presence/presence.service';
 import { SocketChannel } from '../signaling/socket-channel';
 import { MetricsRegistry } from './metrics.registry';
@@ -12,7 +12,7 @@ import { MetricsRegistry } from './metrics.registry';
 export class MetricsController {
   constructor(
     private readonly metrics: MetricsRegistry,
-    private readonly media: MediaService,
+    @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
     private readonly calls: CallService,
     private readonly presence: PresenceService,
     @Inject(SocketChannel) private readonly channel: SocketChannel,

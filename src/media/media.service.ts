@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { types as ms } from 'mediasoup';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { DomainError } from '../common/domain-error';
+import { DomainError, notFound } from '../common/domain-error';
+import type { MediaOperations } from './media-operations.port';
 import type { MediaPort, RoomSink } from './media.port';
 import type { ConsumeAck, ConsumeInput, DtlsInput, MediaQualitySample, ProduceInput, ProducerInfo, RoomCounts, TransportAck, WorkerStats } from './media.types';
 
@@ -29,7 +30,7 @@ export function loadMediaCodecs(file = codecsFile()): ms.RouterRtpCodecCapabilit
 
 /** The media layer's façade: one router per call on the least-loaded worker. */
 @Injectable()
-export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutdown {
+export class MediaService implements MediaOperations, MediaPort, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Media');
   readonly pool: WorkerPool;
   private readonly rooms = new Map<string, MediaRoom>();
@@ -178,6 +179,22 @@ export class MediaService implements MediaPort, OnModuleInit, OnApplicationShutd
       moved++;
     }
     return moved;
+  }
+
+  async drainWorker(pid: number, migrate: boolean): Promise<{ pid: number; state: string; migratedCalls: number }> {
+    const w = this.pool.drain(pid);
+    if (!w) throw notFound('worker');
+    const migratedCalls = migrate ? await this.migrateRoomsOff(pid) : 0;
+    return { pid, state: w.state, migratedCalls };
+  }
+
+  liveWorkerCount(): number {
+    return this.pool.list().filter((w) => !w.worker.closed).length;
+  }
+
+  workerOf(callId: string): number | null {
+    const room = this.rooms.get(callId);
+    return room && !room.isClosed && !room.isHomeless ? room.host.pid : null;
   }
 
   /** One more worker (operators); a port it cannot bind is UNAVAILABLE, naming the port, and the pool carries on. */
