@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ConfigError, type AppConfig } from './config/app-config';
 import { HttpErrorFilter } from './common/http-exception.filter';
+import { openPubSub } from './presence/redis-connections';
 import { RedisIoAdapter } from './signaling/redis-io.adapter';
 import { SocketChannel } from './signaling/socket-channel';
 
@@ -27,9 +28,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openapi));
   if (config.REDIS_URL) {
     const channel = app.get(SocketChannel);
-    const adapter = new RedisIoAdapter(app, config.REDIS_URL, () => channel.detach());
-    await adapter.connect();
-    app.useWebSocketAdapter(adapter);
+    app.useWebSocketAdapter(new RedisIoAdapter(app, openPubSub(config.REDIS_URL), () => channel.detach()));
   }
   if (config.jwtSecretGenerated) logger.warn('JWT_SECRET not set: using a random secret for this process (development only)');
   if (config.devTokens && config.NODE_ENV !== 'test') {

@@ -1,16 +1,14 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MemoryPresenceStore } from './memory-presence.store';
 import { PRESENCE_STORE, type PresenceStore } from './presence.store';
 import { PresenceService } from './presence.service';
+import { openRedis } from './redis-connections';
 import { RedisPresenceStore } from './redis-presence.store';
 
 export function createPresenceStore(config: AppConfig): PresenceStore {
   if (!config.REDIS_URL) return new MemoryPresenceStore();
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
-  redis.on('error', (err) => new Logger('Redis').error({ err: err.message }, 'redis connection error'));
-  return new RedisPresenceStore(redis, config.REDIS_PREFIX);
+  return new RedisPresenceStore(openRedis(config.REDIS_URL, 'presence', { maxRetriesPerRequest: 2, enableOfflineQueue: true }), config.REDIS_PREFIX);
 }
 
 @Global()
