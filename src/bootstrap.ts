@@ -28,7 +28,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openapi));
   if (config.REDIS_URL) {
     const channel = app.get(SocketChannel);
-    app.useWebSocketAdapter(new RedisIoAdapter(app, openPubSub(config.REDIS_URL), () => channel.detach()));
+    app.useWebSocketAdapter(new RedisIoAdapter(app, openPubSub(config.REDIS_URL), config.REDIS_PREFIX, () => channel.detach()));
   }
   if (config.jwtSecretGenerated) logger.warn('JWT_SECRET not set: using a random secret for this process (development only)');
   if (config.devTokens && config.NODE_ENV !== 'test') {

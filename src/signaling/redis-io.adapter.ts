@@ -9,6 +9,8 @@ export class RedisIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly redis: PubSubPair,
+    /** REDIS_PREFIX: the adapter's channels are this deployment's alone. */
+    private readonly prefix: string,
     /** Called as the socket server closes: nothing may publish on the Redis clients after this. */
     private readonly onClose: () => void = () => undefined,
   ) {
@@ -17,7 +19,9 @@ export class RedisIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const server = super.createIOServer(port, options) as Server;
-    server.adapter(createAdapter(this.redis.pub, this.redis.sub));
+    // Without its own key every deployment on one Redis would share the channel `socket.io`, and a
+    // call:incoming (with the caller's name) would reach a same-named user of another deployment.
+    server.adapter(createAdapter(this.redis.pub, this.redis.sub, { key: `${this.prefix}socket.io` }));
     return server;
   }
 

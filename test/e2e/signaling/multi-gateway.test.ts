@@ -63,4 +63,26 @@ describe('two gateways on one Redis', () => {
     expect((await incoming).callId).toBe(again.callId);
     await ok(cat, 'call:cancel', { callId: again.callId });
   });
+
+  it('two deployments sharing one Redis never see each other\'s events (the adapter channel uses REDIS_PREFIX)', async () => {
+    const other = await startTestApp({ REDIS_URL, REDIS_PREFIX: `hearth-other-${process.pid}:` });
+    try {
+      // The same user id in both deployments: a clinic's "dora" and another's.
+      const ours = await connectUser(two.url, id('dora'));
+      const theirs = await connectUser(other.url, id('dora'));
+      const eve = await connectUser(one.url, id('eve'));
+      sockets.push(ours, theirs, eve);
+      const leaked: unknown[] = [];
+      theirs.onAny((event: string, payload: unknown) => leaked.push({ event, payload }));
+      const incoming = nextEvent<{ callId: string; from: { name: string } }>(ours, 'call:incoming');
+      const { callId } = await ok<{ callId: string }>(eve, 'call:initiate', { calleeIds: [id('dora')], media: 'video' });
+      expect((await incoming).callId).toBe(callId);
+      await ok(eve, 'call:cancel', { callId });
+      // Give a leak every chance to arrive: the cancel's own events went out after the ring.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(leaked).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
 });
