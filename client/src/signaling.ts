@@ -1,60 +1,13 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack } from '../../src/common/ack';
-import {
-  C2S,
-  UNAUTHORIZED_MESSAGE,
-  type CallInitiateAck,
-  type CallInitiateRequest,
-  type CallJoinAck,
-  type CallWaitingAck,
-  type CallRef,
-  type ConnectTransportRequest,
-  type ConsumeAck,
-  type ConsumeRequest,
-  type PresenceListAck,
-  type CreateTransportRequest,
-  type MediaSource,
-  type ProduceRequest,
-  type ServerEventName,
-  type ServerEvents,
-  type TransportAck,
-} from '../../src/signaling/catalogue';
+import { UNAUTHORIZED_MESSAGE, type CallJoinAck, type CallWaitingAck, type ClientRequests, type ServerEventName, type ServerEvents } from '../../src/signaling/catalogue';
 import { ServerError } from './errors';
 
 export { describeError, errorCode } from './errors';
 export { fetchDevToken } from './dev-token';
 
-type Empty = Record<string, never>;
-type ProducerRef = { producerId: string };
-type CallUser = CallRef & { userId: string };
-
-/** Payload and ack data of each client→server request, assembled from the catalogue's types. */
-export interface Requests {
-  [C2S.callInitiate]: [CallInitiateRequest, CallInitiateAck];
-  [C2S.callJoin]: [CallRef, CallJoinAck | CallWaitingAck];
-  [C2S.callDecline]: [CallRef, Empty];
-  [C2S.callCancel]: [CallRef, Empty];
-  [C2S.callLeave]: [CallRef, Empty];
-  [C2S.callEnd]: [CallRef, Empty];
-  [C2S.createTransport]: [CreateTransportRequest, TransportAck];
-  [C2S.connectTransport]: [ConnectTransportRequest, Empty];
-  [C2S.produce]: [ProduceRequest, ProducerRef];
-  [C2S.consume]: [ConsumeRequest, ConsumeAck];
-  [C2S.resumeConsumer]: [{ consumerId: string }, Empty];
-  [C2S.pauseProducer]: [ProducerRef, Empty];
-  [C2S.resumeProducer]: [ProducerRef, Empty];
-  [C2S.closeProducer]: [ProducerRef, Empty];
-  [C2S.restartIce]: [{ transportId: string }, { iceParameters: unknown; iceServers?: RTCIceServer[] }];
-  [C2S.presenceList]: [Empty, PresenceListAck];
-  [C2S.lobbyAdmit]: [CallUser, Empty];
-  [C2S.lobbyAdmitAll]: [CallRef, { admitted: number }];
-  [C2S.lobbyDeny]: [CallUser, Empty];
-  [C2S.lobbySendBack]: [CallUser, Empty];
-  [C2S.hostMute]: [CallUser & { source: MediaSource }, { paused: number }];
-  [C2S.hostRemove]: [CallUser, Empty];
-  [C2S.hostLock]: [CallRef & { locked: boolean }, unknown];
-  [C2S.sessionExtend]: [CallRef & { minutes: number }, { endsAt: string }];
-}
+/** Payload and ack data of each client→server request: the catalogue's map. */
+export type Requests = ClientRequests;
 
 /** True for the answer to `call:join` of a session guest held in the waiting room. */
 export function isWaiting(ack: CallJoinAck | CallWaitingAck): ack is CallWaitingAck {

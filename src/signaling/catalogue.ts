@@ -9,7 +9,8 @@ export { CALL_STATUSES, END_REASONS, PARTICIPANT_STATES, LEAVE_REASONS, SENT_TO_
 export type { CallStatus, EndReason, ParticipantState, ParticipantRole, LeaveReason, ParticipantLeftReason } from '../calls/call-states';
 import type { EndReason, ParticipantLeftReason, ParticipantState } from '../calls/call-states';
 export type { MediaKind, MediaSource, ProducerInfo, TransportAck, ConsumeAck } from '../media/media.types';
-import type { MediaKind, MediaSource, ProducerInfo } from '../media/media.types';
+import type { ConsumeAck, MediaKind, MediaSource, ProducerInfo, TransportAck } from '../media/media.types';
+import type { CallInitiateRequest, CallRef, ConnectTransportRequest, ConsumeRequest, CreateTransportRequest, ProduceRequest, StatsReport } from './payload-schemas';
 
 // ---------- client -> server ----------
 export const C2S = {
@@ -77,6 +78,56 @@ export interface CallWaitingAck {
   callId: string;
   state: 'waiting';
 }
+
+/** Acks that carry nothing but success. */
+export type EmptyAck = Record<string, never>;
+export interface ProducerAck { producerId: string }
+export interface RestartIceAck { iceParameters: unknown; iceServers: IceServer[] }
+export interface AdmitAllAck { admitted: number }
+export interface HostMuteAck { paused: number }
+export interface SessionExtendAck { endsAt: string }
+export interface ProducerRef { producerId: string }
+export interface ConsumerRef { consumerId: string }
+export interface TransportRef { transportId: string }
+export interface CallUserRef { callId: string; userId: string }
+
+/**
+ * Every client request: event name -> [payload, ack data]. The gateway's handlers are typed
+ * against it (`AckOf`), and the client's `request()` takes its types from it.
+ */
+export interface ClientRequests {
+  'call:initiate': [CallInitiateRequest, CallInitiateAck];
+  'call:join': [CallRef, CallJoinAck | CallWaitingAck];
+  'call:decline': [CallRef, EmptyAck];
+  'call:cancel': [CallRef, EmptyAck];
+  'call:leave': [CallRef, EmptyAck];
+  'call:end': [CallRef, EmptyAck];
+  'media:create-transport': [CreateTransportRequest, TransportAck];
+  'media:connect-transport': [ConnectTransportRequest, EmptyAck];
+  'media:produce': [ProduceRequest, ProducerAck];
+  'media:consume': [ConsumeRequest, ConsumeAck];
+  'media:resume-consumer': [ConsumerRef, EmptyAck];
+  'media:pause-producer': [ProducerRef, EmptyAck];
+  'media:resume-producer': [ProducerRef, EmptyAck];
+  'media:close-producer': [ProducerRef, EmptyAck];
+  'media:restart-ice': [TransportRef, RestartIceAck];
+  'stats:report': [StatsReport, EmptyAck];
+  'presence:list': [EmptyAck, PresenceListAck];
+  'lobby:admit': [CallUserRef, EmptyAck];
+  'lobby:admit-all': [CallRef, AdmitAllAck];
+  'lobby:deny': [CallUserRef, EmptyAck];
+  'lobby:send-back': [CallUserRef, EmptyAck];
+  'host:mute': [CallUserRef & { source: MediaSource }, HostMuteAck];
+  'host:remove': [CallUserRef, EmptyAck];
+  'host:lock': [CallRef & { locked: boolean }, EmptyAck];
+  'session:extend': [CallRef & { minutes: number }, SessionExtendAck];
+}
+export type ClientRequestName = keyof ClientRequests;
+/** What a handler answers for `E` (before the ack envelope). */
+export type AckOf<E extends ClientRequestName> = ClientRequests[E][1];
+// Every C2S name has an entry, and nothing else does.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const REQUESTS_COVER_C2S: Exact<ClientRequestName, (typeof C2S)[keyof typeof C2S]> = true;
 
 // ---------- server -> client ----------
 export const S2C = {

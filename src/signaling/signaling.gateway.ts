@@ -21,6 +21,9 @@ import { TokenVerifier } from './auth';
 import { C2S, UNAUTHORIZED_MESSAGE } from './catalogue';
 import { schemas } from './payload-schemas';
 import type * as T from './catalogue';
+
+/** What a handler for `E` may return: its ack data, or nothing for requests whose ack is empty. */
+type Handled<E extends T.ClientRequestName> = T.AckOf<E> extends T.EmptyAck ? void | Promise<void> : T.AckOf<E> | Promise<T.AckOf<E>>;
 import { SocketChannel, userRoom } from './socket-channel';
 
 type AuthedSocket = Socket & { data: { user: Identity } };
@@ -81,127 +84,127 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   }
 
   @SubscribeMessage(C2S.lobbyAdmit)
-  lobbyAdmit(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }) {
+  lobbyAdmit(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.lobbyAdmit> {
     return this.calls.sessions.admit(actor(s), b.callId, b.userId);
   }
 
   @SubscribeMessage(C2S.lobbyAdmitAll)
-  lobbyAdmitAll(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+  lobbyAdmitAll(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.lobbyAdmitAll> {
     return this.calls.sessions.admitAll(actor(s), b.callId);
   }
 
   @SubscribeMessage(C2S.lobbyDeny)
-  lobbyDeny(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }) {
+  lobbyDeny(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.lobbyDeny> {
     return this.calls.sessions.deny(actor(s), b.callId, b.userId);
   }
 
   @SubscribeMessage(C2S.lobbySendBack)
-  lobbySendBack(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }) {
+  lobbySendBack(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.lobbySendBack> {
     return this.calls.sessions.sendBack(actor(s), b.callId, b.userId);
   }
 
   @SubscribeMessage(C2S.hostMute)
-  hostMute(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.hostMute)) b: { callId: string; userId: string; source: T.MediaSource }) {
+  hostMute(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.hostMute)) b: { callId: string; userId: string; source: T.MediaSource }): Handled<typeof C2S.hostMute> {
     return this.calls.sessions.mute(actor(s), b.callId, b.userId, b.source);
   }
 
   @SubscribeMessage(C2S.hostRemove)
-  hostRemove(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }) {
+  hostRemove(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.hostRemove> {
     return this.calls.sessions.remove(actor(s), b.callId, b.userId);
   }
 
   @SubscribeMessage(C2S.hostLock)
-  hostLock(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.hostLock)) b: { callId: string; locked: boolean }) {
+  hostLock(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.hostLock)) b: { callId: string; locked: boolean }): Handled<typeof C2S.hostLock> {
     return this.calls.sessions.lock(actor(s), b.callId, b.locked);
   }
 
   @SubscribeMessage(C2S.sessionExtend)
-  sessionExtend(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.sessionExtend)) b: { callId: string; minutes: number }) {
+  sessionExtend(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.sessionExtend)) b: { callId: string; minutes: number }): Handled<typeof C2S.sessionExtend> {
     return this.calls.sessions.extend(actor(s), b.callId, b.minutes);
   }
 
   @SubscribeMessage(C2S.presenceList)
-  async presenceList(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.presenceList)) _b: unknown): Promise<T.PresenceListAck> {
+  async presenceList(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.presenceList)) _b: unknown): Promise<T.AckOf<typeof C2S.presenceList>> {
     return { users: await this.presence.list(s.data.user) };
   }
 
   @SubscribeMessage(C2S.callInitiate)
-  initiate(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callInitiate)) b: T.CallInitiateRequest) {
+  initiate(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callInitiate)) b: T.CallInitiateRequest): Handled<typeof C2S.callInitiate> {
     return this.calls.initiate(actor(s), b);
   }
 
   @SubscribeMessage(C2S.callJoin)
-  join(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+  join(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.callJoin> {
     return this.calls.join(actor(s), b.callId);
   }
 
   @SubscribeMessage(C2S.callDecline)
-  decline(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+  decline(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.callDecline> {
     return this.calls.decline(actor(s), b.callId);
   }
 
   @SubscribeMessage(C2S.callCancel)
-  cancel(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+  cancel(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.callCancel> {
     return this.calls.cancel(actor(s), b.callId);
   }
 
   @SubscribeMessage(C2S.callLeave)
-  leave(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+  leave(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.callLeave> {
     return this.calls.leave(actor(s), b.callId);
   }
 
   @SubscribeMessage(C2S.callEnd)
-  end(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef) {
+  end(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.callEnd> {
     return this.calls.end(actor(s), b.callId);
   }
 
   @SubscribeMessage(C2S.createTransport)
-  createTransport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.createTransport)) b: T.CreateTransportRequest) {
+  createTransport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.createTransport)) b: T.CreateTransportRequest): Handled<typeof C2S.createTransport> {
     return this.callMedia.createTransport(actor(s), b.callId, b.direction);
   }
 
   @SubscribeMessage(C2S.connectTransport)
-  connectTransport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.connectTransport)) b: T.ConnectTransportRequest) {
+  connectTransport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.connectTransport)) b: T.ConnectTransportRequest): Handled<typeof C2S.connectTransport> {
     return this.callMedia.connectTransport(actor(s), b);
   }
 
   @SubscribeMessage(C2S.produce)
-  produce(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.produce)) b: T.ProduceRequest) {
+  produce(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.produce)) b: T.ProduceRequest): Handled<typeof C2S.produce> {
     return this.callMedia.produce(actor(s), b);
   }
 
   @SubscribeMessage(C2S.consume)
-  consume(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.consume)) b: T.ConsumeRequest) {
+  consume(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.consume)) b: T.ConsumeRequest): Handled<typeof C2S.consume> {
     return this.callMedia.consume(actor(s), b);
   }
 
   @SubscribeMessage(C2S.resumeConsumer)
-  resumeConsumer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.consumerRef)) b: { consumerId: string }) {
+  resumeConsumer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.consumerRef)) b: { consumerId: string }): Handled<typeof C2S.resumeConsumer> {
     return this.callMedia.resumeConsumer(actor(s), b.consumerId);
   }
 
   @SubscribeMessage(C2S.pauseProducer)
-  pauseProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }) {
+  pauseProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }): Handled<typeof C2S.pauseProducer> {
     return this.callMedia.setProducerPaused(actor(s), b.producerId, true);
   }
 
   @SubscribeMessage(C2S.resumeProducer)
-  resumeProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }) {
+  resumeProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }): Handled<typeof C2S.resumeProducer> {
     return this.callMedia.setProducerPaused(actor(s), b.producerId, false);
   }
 
   @SubscribeMessage(C2S.closeProducer)
-  closeProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }) {
+  closeProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }): Handled<typeof C2S.closeProducer> {
     return this.callMedia.closeProducer(actor(s), b.producerId);
   }
 
   @SubscribeMessage(C2S.restartIce)
-  restartIce(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.transportRef)) b: { transportId: string }) {
+  restartIce(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.transportRef)) b: { transportId: string }): Handled<typeof C2S.restartIce> {
     return this.callMedia.restartIce(actor(s), b.transportId);
   }
 
   @SubscribeMessage(C2S.statsReport)
-  statsReport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.statsReport)) b: T.StatsReport) {
+  statsReport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.statsReport)) b: T.StatsReport): Handled<typeof C2S.statsReport> {
     return this.quality.clientReport(actor(s), b);
   }
 }
