@@ -1,18 +1,8 @@
+import type { GuestTokenResponse, Json, SessionView } from '../../src/signaling/catalogue';
 import { ServerError, httpError } from './errors';
 
-/** A scheduled session as `POST /api/sessions` and `GET /api/sessions` return it (dates as ISO strings). */
-export interface SessionSummary {
-  sessionId: string;
-  callId: string;
-  title: string;
-  hostIds: string[];
-  startsAt: string;
-  endsAt: string;
-  lobby: boolean;
-  status: string;
-  /** Only in the answer to scheduling (and to issuing an invite). */
-  inviteUrl?: string;
-}
+/** A scheduled session as the sessions API returns it (dates as ISO strings); `inviteUrl` only when scheduling. */
+export type SessionSummary = Json<SessionView> & { inviteUrl?: string };
 
 export interface ScheduleInput {
   title: string;
@@ -21,11 +11,7 @@ export interface ScheduleInput {
   lobby: boolean;
 }
 
-export interface GuestToken {
-  token: string;
-  userId: string;
-  callId: string;
-}
+export type GuestToken = Json<GuestTokenResponse>;
 
 async function send<T>(method: string, path: string, token: string | null, body?: unknown): Promise<T> {
   let res: Response;

@@ -3,17 +3,9 @@ import { CallService } from '../calls/call.service';
 import type { Identity } from '../calls/ports';
 import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import type { WorkerStats } from '../media/media.types';
+import type { AdminCall, DrainResult } from '../signaling/rest-contract';
 
-export interface AdminCall {
-  callId: string;
-  status: string;
-  initiatorId: string;
-  media: 'audio' | 'video';
-  createdAt: Date;
-  answeredAt: Date | null;
-  workerPid: number | null;
-  participants: { userId: string; state: string; audioEnabled: boolean; videoEnabled: boolean }[];
-}
+export type { AdminCall } from '../signaling/rest-contract';
 
 /** What operators can see and do: workers (list, add, drain) and live calls (list, force-end). */
 @Injectable()
@@ -31,7 +23,7 @@ export class OperationsService {
     return this.media.addWorker();
   }
 
-  drainWorker(pid: number, migrate: boolean): Promise<{ pid: number; state: string; migratedCalls: number }> {
+  drainWorker(pid: number, migrate: boolean): Promise<DrainResult> {
     return this.media.drainWorker(pid, migrate);
   }
 

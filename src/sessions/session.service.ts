@@ -6,6 +6,7 @@ import { CallService } from '../calls/call.service';
 import { CALL_LOG_STORE, type CallEventEntry, type CallLogStore, type Identity } from '../calls/ports';
 import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { GuestTokenResponse, InviteResponse, ScheduledSession, SessionView } from '../signaling/rest-contract';
 import { SESSION_STORE, type SessionRecord, type SessionStore } from './ports';
 
 export const sessionInput = z.object({
@@ -29,10 +30,7 @@ export type SessionPatch = z.infer<typeof sessionPatch>;
 
 const inviteClaims = z.object({ typ: z.literal('invite'), sid: z.string().uuid(), v: z.number().int(), sub: z.string().optional() });
 
-export interface SessionView extends Omit<SessionRecord, 'inviteVersion'> {
-  sessionId: string;
-  endsAt: Date;
-}
+export type { SessionView } from '../signaling/rest-contract';
 
 /** Scheduling, invite links and guest identities for group sessions. A session is a call with hosts. */
 @Injectable()
@@ -55,7 +53,7 @@ export class SessionService {
     return { sessionId: s.id, callId: s.callId, events: call?.events ?? [] };
   }
 
-  async create(who: Identity, input: SessionInput): Promise<SessionView & { inviteUrl: string }> {
+  async create(who: Identity, input: SessionInput): Promise<ScheduledSession> {
     if (who.role !== 'host' && who.role !== 'admin') throw forbidden('Only hosts and admins schedule sessions');
     const record: SessionRecord = {
       id: randomUUID(),
@@ -100,7 +98,7 @@ export class SessionService {
     this.logger.log({ sessionId: id, userId: who.userId }, 'session cancelled');
   }
 
-  async invite(who: Identity, id: string, opts: z.infer<typeof inviteInput>): Promise<{ inviteUrl: string; invite: string; expiresAt: Date }> {
+  async invite(who: Identity, id: string, opts: z.infer<typeof inviteInput>): Promise<InviteResponse> {
     const s = await this.hosted(who, id);
     if (s.status !== 'scheduled') throw invalidState(`session is ${s.status}`);
     const invite = await this.signInvite(s, opts);
@@ -108,7 +106,7 @@ export class SessionService {
   }
 
   /** Exchanges a valid invite for a token good for this session only. */
-  async guestToken(id: string, input: z.infer<typeof guestTokenInput>): Promise<{ token: string; userId: string; callId: string }> {
+  async guestToken(id: string, input: z.infer<typeof guestTokenInput>): Promise<GuestTokenResponse> {
     let claims: z.infer<typeof inviteClaims>;
     try {
       claims = inviteClaims.parse(await this.jwt.verifyAsync(input.invite, { algorithms: ['HS256'] }));

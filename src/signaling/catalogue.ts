@@ -195,6 +195,9 @@ export type ServerEventName = keyof ServerEvents;
 
 export const UNAUTHORIZED_MESSAGE = 'UNAUTHORIZED';
 
+// ---------- REST ----------
+export type * from './rest-contract';
+
 /** GET /api/me: who the bearer token names. Guests' tokens also name their one session and its call. */
 export interface MeResponse {
   userId: string;

@@ -1,34 +1,12 @@
 /**
- * The admin REST API's shapes, as they arrive over JSON (dates are ISO strings). Types only and
- * no DOM types, so the Node-side tests can import them too.
+ * The admin REST API's shapes, as they arrive over JSON (dates are ISO strings): the server's
+ * own types through `Json`. Types only and no DOM types, so the Node-side tests can import them too.
  */
+import type { AdminCall as ServerAdminCall, AdminParticipant, DrainResult, Json } from '../../../src/signaling/catalogue';
 
 /** `GET /api/admin/workers`: one media worker (the server's own type). */
 export type { WorkerStats as AdminWorker } from '../../../src/media/media.types';
-
-export interface AdminParticipant {
-  userId: string;
-  state: string;
-  audioEnabled: boolean;
-  videoEnabled: boolean;
-}
+export type { AdminParticipant, DrainResult };
 
 /** `GET /api/admin/calls`: one live call. */
-export interface AdminCall {
-  callId: string;
-  status: string;
-  initiatorId: string;
-  media: 'audio' | 'video';
-  createdAt: string;
-  answeredAt: string | null;
-  /** The worker hosting the call's media, or null when it has none (ringing, or moving). */
-  workerPid: number | null;
-  participants: AdminParticipant[];
-}
-
-/** `POST /api/admin/workers/:pid/drain`. */
-export interface DrainResult {
-  pid: number;
-  state: string;
-  migratedCalls: number;
-}
+export type AdminCall = Json<ServerAdminCall>;

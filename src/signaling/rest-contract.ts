@@ -1,0 +1,68 @@
+/**
+ * The REST bodies of the contract, in the server's own terms (dates as Date). The client reads
+ * them through `Json<T>`, the same shapes after JSON (dates as ISO strings), and keeps no copies.
+ * Types only: the browser bundle imports this module.
+ */
+import type { CallStatus, ParticipantState } from '../calls/call-states';
+import type { MediaKind } from '../media/media.types';
+import type { SessionRecord } from '../sessions/ports';
+
+/** A body after JSON: every Date becomes its ISO string. */
+export type Json<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Json<U>[]
+    : T extends object
+      ? { [K in keyof T]: Json<T[K]> }
+      : T;
+
+/** `GET /api/admin/calls`: one participant of a live call. */
+export interface AdminParticipant {
+  userId: string;
+  state: ParticipantState;
+  audioEnabled: boolean;
+  videoEnabled: boolean;
+}
+
+/** `GET /api/admin/calls`: one live call. */
+export interface AdminCall {
+  callId: string;
+  status: CallStatus;
+  initiatorId: string;
+  media: MediaKind;
+  createdAt: Date;
+  answeredAt: Date | null;
+  /** The worker hosting the call's media, or null when it has none (ringing, or moving). */
+  workerPid: number | null;
+  participants: AdminParticipant[];
+}
+
+/** `POST /api/admin/workers/:pid/drain`. */
+export interface DrainResult {
+  pid: number;
+  state: string;
+  migratedCalls: number;
+}
+
+/** `GET /api/sessions`, `GET`/`PATCH /api/sessions/:id`: a scheduled therapy session. */
+export interface SessionView extends Omit<SessionRecord, 'inviteVersion'> {
+  sessionId: string;
+  endsAt: Date;
+}
+
+/** `POST /api/sessions`: the new session and its shared invite link. */
+export type ScheduledSession = SessionView & { inviteUrl: string };
+
+/** `POST /api/sessions/:id/invites`. */
+export interface InviteResponse {
+  inviteUrl: string;
+  invite: string;
+  expiresAt: Date;
+}
+
+/** `POST /api/sessions/:id/guest-token`: a token good for that session's call only. */
+export interface GuestTokenResponse {
+  token: string;
+  userId: string;
+  callId: string;
+}
