@@ -4,6 +4,7 @@ import { DomainError, forbidden, notFound } from '../common/domain-error';
 import type { ConsumeAck, ConsumeInput, DtlsInput, MediaKind, MediaQualitySample, MediaSource, ProduceInput, ProducerInfo, RoomCounts, TransportAck } from './media.types';
 import type { RoomSink } from './media.port';
 import { Peer, type Direction } from './peer';
+import { RoomQuality } from './room-quality';
 import { RouterSet, type RoomRouter, type RouterFactory } from './router-set';
 import { webRtcTransportListen, type RtcNetwork } from './rtc-network';
 import type { PooledWorker } from './worker-pool';
@@ -28,8 +29,7 @@ export function mapMediaError(err: unknown): never {
 export class MediaRoom {
   private readonly logger = new Logger('MediaRoom');
   private readonly peers = new Map<string, Peer>();
-  /** Lowest score seen per producer/consumer id since the last quality sample (from score events). */
-  private readonly lowScores = new Map<string, number>();
+  private readonly quality = new RoomQuality();
   private closed = false;
   private homeless = false;
   private readonly routers: RouterSet;
@@ -235,7 +235,7 @@ export class MediaRoom {
     const peer = this.peer(userId);
     peer.producers.set(producer.id, { producer, source: req.source });
     producer.on('score', (scores) => {
-      for (const { score } of scores) this.noteScore(producer.id, score);
+      for (const { score } of scores) this.quality.note(producer.id, score);
     });
     this.host.load.producers++;
     producer.observer.once('close', () => {
@@ -271,7 +271,7 @@ export class MediaRoom {
       .catch(mapMediaError);
     const peer = this.peer(userId);
     peer.consumers.set(consumer.id, { consumer, source: owner.source, ownerId: owner.peer.userId });
-    consumer.on('score', ({ score }) => this.noteScore(consumer.id, score));
+    consumer.on('score', ({ score }) => this.quality.note(consumer.id, score));
     const where = t.where;
     where.host.load.consumers++;
     where.consumers++;
@@ -312,29 +312,9 @@ export class MediaRoom {
     await c.consumer.resume().catch(mapMediaError);
   }
 
-  private noteScore(id: string, score: number): void {
-    this.lowScores.set(id, Math.min(score, this.lowScores.get(id) ?? score));
-  }
-
   /** Every producer's and consumer's quality, read from the worker (getStats) and score events. */
-  async qualitySamples(): Promise<MediaQualitySample[]> {
-    const out: MediaQualitySample[] = [];
-    const take = (id: string, score: number) => {
-      const low = Math.min(score, this.lowScores.get(id) ?? score);
-      this.lowScores.delete(id);
-      return low;
-    };
-    for (const peer of this.peers.values()) {
-      for (const { producer } of peer.producers.values()) {
-        const stats = await producer.getStats().catch(() => []);
-        for (const st of stats) out.push(sample(peer.userId, producer.kind, 'send', st, take(producer.id, st.score)));
-      }
-      for (const { consumer } of peer.consumers.values()) {
-        const st = (await consumer.getStats().catch(() => [])).find((x) => x.type === 'outbound-rtp');
-        if (st) out.push(sample(peer.userId, consumer.kind as MediaKind, 'recv', st, take(consumer.id, st.score)));
-      }
-    }
-    return out;
+  qualitySamples(): Promise<MediaQualitySample[]> {
+    return this.quality.samples(this.peers.values());
   }
 
   /** The worker's outbound counters for one consumer. */
@@ -384,23 +364,4 @@ export class MediaRoom {
     this.peers.clear();
     this.logger.debug({ callId: this.callId }, 'media room closed');
   }
-}
-
-type StreamStats = { mimeType: string; packetsLost: number; fractionLost: number; jitter: number; roundTripTime?: number; bitrate?: number; score: number };
-
-function sample(userId: string, kind: MediaKind, direction: 'send' | 'recv', st: StreamStats, scoreMin: number): MediaQualitySample {
-  // mediasoup reports jitter in RTP timestamp units and fraction lost in 1/256ths (as RTCP does).
-  const clockRate = /opus/i.test(st.mimeType) ? 48000 : 90000;
-  return {
-    userId,
-    kind,
-    direction,
-    packetsLost: st.packetsLost,
-    fractionLost: st.fractionLost / 256,
-    jitterMs: Number.isFinite(st.jitter) ? (st.jitter / clockRate) * 1000 : null,
-    rttMs: st.roundTripTime ?? null,
-    bitrateKbps: (st.bitrate ?? 0) / 1000,
-    score: st.score,
-    scoreMin,
-  };
 }
