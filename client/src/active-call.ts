@@ -1,5 +1,5 @@
 import type { CallJoinAck, ParticipantState, ServerEvents } from '../../src/signaling/catalogue';
-import { CallSession, type CallSessionEvents } from './call-session';
+import { MediaConnection, type MediaConnectionEvents } from './media-connection';
 import { Roster } from './roster';
 import type { Signaling } from './signaling';
 import type { View } from './ui';
@@ -9,7 +9,7 @@ export type ProblemReporter = (message: string, err: unknown) => void;
 /** One call this client is in: who else is there, its media session, and how it shows on screen. */
 export class ActiveCall {
   readonly roster: Roster;
-  readonly session: CallSession;
+  readonly media: MediaConnection;
   isGroup = false;
   /** Who started the call, from the join ack (null until it arrives). */
   initiatorId: string | null = null;
@@ -27,7 +27,7 @@ export class ActiveCall {
     private readonly problem: ProblemReporter,
   ) {
     this.roster = new Roster(selfId);
-    this.session = new CallSession(signaling, id, this.sessionEvents(), { relayOnly: view.forceRelay.checked });
+    this.media = new MediaConnection(signaling, id, this.mediaEvents(), { relayOnly: view.forceRelay.checked });
   }
 
   /** A session's hosts end it; either side ends a 1:1; only the initiator (the host) ends a group call for all. */
@@ -70,12 +70,12 @@ export class ActiveCall {
   }
 
   refreshControls(busy: boolean): void {
-    const s = this.session;
+    const s = this.media;
     // Mute and camera wait while the media is being rebuilt after a worker change.
     this.view.setControls({ micEnabled: s.micEnabled, cameraEnabled: s.cameraEnabled, hasCamera: s.hasCamera, canEnd: this.canEnd, busy: busy || s.reconnecting });
   }
 
-  private sessionEvents(): CallSessionEvents {
+  private mediaEvents(): MediaConnectionEvents {
     return {
       remoteTrackAdded: (r) => {
         const p = this.roster.get(r.userId) ?? this.roster.set(r.userId, 'joined');

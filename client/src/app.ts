@@ -1,6 +1,6 @@
 import { C2S, S2C, SENT_TO_LOBBY, type CallJoinAck, type MediaKind, type MediaSource, type ServerEvents } from '../../src/signaling/catalogue';
 import { ActiveCall } from './active-call';
-import type { CallSession } from './call-session';
+import type { MediaConnection } from './media-connection';
 import type { AppState, CallEnd, ReceivedEvent } from './debug-api';
 import type { DevRole } from './dev-token';
 import { forgetIfRefused, takeHandedToken, whoAmI } from './handed-token';
@@ -28,7 +28,7 @@ export class App {
   lastEnd: CallEnd | null = null;
   joinSentAt: number | null = null;
   /** The current call's media, or the last call's after it ended (read by the debug hooks). */
-  session: CallSession | null = null;
+  media: MediaConnection | null = null;
   /** The signed-in role, or `guest` for a page opened from an invite link. */
   role: string | null = null;
   /** The session call we wait in the waiting room of (state `waiting`). */
@@ -271,10 +271,10 @@ export class App {
       if (!call.endsAt && call.roster.alone) this.finish(`participant_${e.reason}`);
     });
     forCall(S2C.mediaToggled, (call, e) => call.mediaToggled(e));
-    forCall(S2C.newProducer, (call, e) => void call.session.consume(e));
+    forCall(S2C.newProducer, (call, e) => void call.media.consume(e));
     forCall(S2C.mediaReconnect, (call, e) => void this.reconnectMedia(call, e));
-    forCall(S2C.producerClosed, (call, e) => call.session.producerClosed(e.producerId));
-    forCall(S2C.consumerClosed, (call, e) => call.session.consumerClosed(e.consumerId));
+    forCall(S2C.producerClosed, (call, e) => call.media.producerClosed(e.producerId));
+    forCall(S2C.consumerClosed, (call, e) => call.media.consumerClosed(e.consumerId));
 
     s.onConnection((connected, reason) => {
       this.record(connected ? 'connect' : 'disconnect');
@@ -326,15 +326,15 @@ export class App {
       const callId = await getCallId(signaling);
       call = new ActiveCall(callId, this.userId, signaling, this.view, (message, err) => this.fail(err, message));
       this.call = call;
-      this.session = call.session;
+      this.media = call.media;
       this.view.showCall(callId);
       this.joinSentAt = Date.now();
       const ack = await signaling.request(C2S.callJoin, { callId });
-      if (call.session.isClosed) return;
+      if (call.media.isClosed) return;
       if (isWaiting(ack)) {
         // A session guest: no seat and no media until a host admits us (`lobby:admitted`).
         this.call = null;
-        call.session.close();
+        call.media.close();
         this.view.clearTiles();
         this.waitingFor = callId;
         this.setState('waiting', 'Waiting for the host to let you in');
@@ -344,10 +344,10 @@ export class App {
       this.openSessionPanel(call, ack, hosting);
       call.applyJoin(ack);
       call.refreshControls(this.busy);
-      await call.session.start(ack);
+      await call.media.start(ack);
       call.refreshControls(this.busy);
     } catch (err) {
-      if (call?.session.isClosed) return; // the call ended another way while we were joining
+      if (call?.media.isClosed) return; // the call ended another way while we were joining
       this.fail(err);
       if (call) {
         this.finish('failed');
@@ -389,7 +389,7 @@ export class App {
   }
 
   private async toggle(what: 'mic' | 'camera'): Promise<void> {
-    const session = this.call?.session;
+    const session = this.call?.media;
     if (!session || this.busy) return;
     this.busy = true;
     this.call?.refreshControls(this.busy);
@@ -409,7 +409,7 @@ export class App {
    * call). The call goes on; its media is rebuilt on the new worker with the same local tracks.
    */
   private async reconnectMedia(call: ActiveCall, e: ServerEvents['media:reconnect']): Promise<void> {
-    const session = call.session;
+    const session = call.media;
     const rebuilt = session.reconnect(e.routerRtpCapabilities, e.iceServers as RTCIceServer[] | undefined);
     this.view.setStatus('Reconnecting media…');
     call.refreshControls(this.busy);
@@ -433,7 +433,7 @@ export class App {
     this.call = null;
     this.lastEnd = { callId: call.id, reason };
     try {
-      call.session.close();
+      call.media.close();
     } finally {
       this.sessionPanel?.dispose();
       this.sessionPanel = null;
@@ -481,10 +481,10 @@ export class App {
   private async hostMuted(call: ActiveCall, source: MediaSource): Promise<void> {
     this.view.setStatus(source === 'mic' ? 'The host muted your microphone' : 'The host turned your camera off');
     try {
-      if (source === 'mic') await call.session.setMicEnabled(false);
-      else await call.session.setCameraEnabled(false);
+      if (source === 'mic') await call.media.setMicEnabled(false);
+      else await call.media.setCameraEnabled(false);
     } catch (err) {
-      if (!call.session.isClosed) this.fail(err);
+      if (!call.media.isClosed) this.fail(err);
     }
     if (this.call === call) call.refreshControls(this.busy);
   }

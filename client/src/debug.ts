@@ -25,15 +25,15 @@ export function installDebug(app: App): void {
     get joinSentAt() {
       return app.joinSentAt;
     },
-    localTracks: () => app.session?.localTracks() ?? [],
-    inboundStats: async () => (app.session ? app.session.inboundStats() : []),
-    transportsClosed: () => app.session?.transportsClosed() ?? true,
-    selectedPairs: async () => (app.session ? app.session.selectedPairs() : []),
+    localTracks: () => app.media?.localTracks() ?? [],
+    inboundStats: async () => (app.media ? app.media.inboundStats() : []),
+    transportsClosed: () => app.media?.transportsClosed() ?? true,
+    selectedPairs: async () => (app.media ? app.media.selectedPairs() : []),
     get mediaReconnecting() {
-      return app.session?.reconnecting ?? false;
+      return app.media?.reconnecting ?? false;
     },
     get mediaReconnects() {
-      return app.session?.reconnects ?? 0;
+      return app.media?.reconnects ?? 0;
     },
     participants: () => app.participants.map(({ userId, name, state }) => ({ userId, name, state })),
     presence: () => app.presenceList().map(({ userId, status }) => ({ userId, status: status === 'busy' ? 'busy' : 'online' })),

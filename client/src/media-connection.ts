@@ -16,7 +16,7 @@ export interface RemoteTrack extends RemoteProducer {
   track: MediaStreamTrack;
 }
 
-export interface CallSessionEvents {
+export interface MediaConnectionEvents {
   remoteTrackAdded(remote: RemoteTrack): void;
   remoteTrackRemoved(remote: RemoteTrack): void;
   localPreviewChanged(stream: MediaStream | null): void;
@@ -49,7 +49,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the same tracks are produced again on new transports. Each build is a numbered generation; an
  * attempt that a newer one replaced stops at its next step and closes what it created.
  */
-export class CallSession {
+export class MediaConnection {
   private device = new Device();
   /** The router capabilities the device was loaded with (JSON), and that load. */
   private deviceCaps: string | null = null;
@@ -84,7 +84,7 @@ export class CallSession {
   constructor(
     private readonly signaling: Signaling,
     readonly callId: string,
-    private readonly events: CallSessionEvents,
+    private readonly events: MediaConnectionEvents,
     private readonly options: { relayOnly?: boolean } = {},
   ) {}
 
