@@ -4,6 +4,7 @@ import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import type { ConsumeAck, ProducerInfo, TransportAck } from '../media/media.types';
 import type { ConnectTransportRequest, ConsumeRequest, ProduceRequest } from '../signaling/catalogue';
 import type { CallSession } from './call-session';
+import { CallExits } from './call-exits';
 import { CallService, type Actor } from './call.service';
 import type { IceServer } from './ice-server.types';
 import { iceServersFromSettings } from './ice-servers';
@@ -17,6 +18,7 @@ import { PARTICIPANT_CHANNEL, type ParticipantChannel } from './ports';
 export class CallMediaService {
   constructor(
     private readonly calls: CallService,
+    private readonly exits: CallExits,
     @Inject(MEDIA_PORT) private readonly media: MediaPort,
     @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -41,7 +43,7 @@ export class CallMediaService {
   async produce(actor: Actor, req: ProduceRequest): Promise<{ producerId: string }> {
     const call = this.calls.seatedCall(actor);
     const info = await this.media.produce(call.id, actor.userId, req);
-    this.calls.toPresentOthers(call, actor.userId, (p) =>
+    this.exits.toPresentOthers(call, actor.userId, (p) =>
       this.channel.toSocket(p.socketId!, 'media:new-producer', {
         callId: call.id,
         producerId: info.producerId,
@@ -67,7 +69,7 @@ export class CallMediaService {
   async setProducerPaused(actor: Actor, producerId: string, paused: boolean): Promise<void> {
     const call = this.calls.seatedCall(actor);
     const info: ProducerInfo = await this.media.setProducerPaused(call.id, actor.userId, producerId, paused);
-    this.calls.toPresentOthers(call, actor.userId, (p) =>
+    this.exits.toPresentOthers(call, actor.userId, (p) =>
       this.channel.toUser(p.userId, 'call:media-toggled', { callId: call.id, userId: actor.userId, source: info.source, enabled: !paused }),
     );
     this.syncMediaState(call, actor.userId);
@@ -82,6 +84,6 @@ export class CallMediaService {
   /** Records whether the user's mic and camera are sending, as the media layer sees it. */
   private syncMediaState(call: CallSession, userId: string): void {
     const mine = this.media.producers(call.id).filter((x) => x.userId === userId && !x.paused);
-    this.calls.recordMediaState(call, userId, mine.some((x) => x.kind === 'audio'), mine.some((x) => x.kind === 'video'));
+    this.exits.recordMediaState(call, userId, mine.some((x) => x.kind === 'audio'), mine.some((x) => x.kind === 'video'));
   }
 }

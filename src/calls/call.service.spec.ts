@@ -1,6 +1,11 @@
 import type { AppConfig } from '../config/app-config';
 import type { MediaPort } from '../media/media.port';
+import { BusyLocks } from './busy-locks';
+import { CallExits } from './call-exits';
+import { CallLogWriter } from './call-log-writer';
 import { CallMediaService } from './call-media.service';
+import { CallRegistry } from './call-registry';
+import { SessionCalls } from './session-calls';
 import { CallService, type Actor } from './call.service';
 import { MemoryPresenceStore } from '../presence/memory-presence.store';
 import { PresenceService } from '../presence/presence.service';
@@ -41,11 +46,17 @@ function setup(online: string[] = ['a', 'b', 'c']) {
   for (const u of online) void store.addDevice(u, `${u}-dev`, 60_000);
   const presence = new PresenceService(config, store, channel);
   const directory = { byCallId: jest.fn(async () => null), setLocked: jest.fn(), setDuration: jest.fn(), markEnded: jest.fn() };
-  const service = new CallService(config, media, channel, log, presence, directory);
+  // The same pieces Nest wires in CallsModule.
+  const registry = new CallRegistry(presence);
+  const writer = new CallLogWriter(log, config);
+  const locks = new BusyLocks(config, presence, registry);
+  const exits = new CallExits(channel, media, registry, locks, writer);
+  const sessions = new SessionCalls(config, channel, media, directory, registry, exits, writer, locks);
+  const service = new CallService(config, media, channel, presence, registry, writer, locks, exits, sessions);
   services.push(service);
   const actor = (userId: string): Actor => ({ userId, name: userId.toUpperCase(), role: 'member', socketId: `${userId}-dev` });
   const events = (event: string) => emitted.filter((e) => e.event === event);
-  return { service, media, channel, log, actor, events, store, config };
+  return { service, media, channel, log, actor, events, store, config, exits };
 }
 
 afterEach(() => {
@@ -118,11 +129,11 @@ describe('CallService', () => {
   });
 
   it('refuses media requests from a device that does not hold the seat', async () => {
-    const { service, actor, media, channel, config } = setup();
+    const { service, actor, media, channel, config, exits } = setup();
     const { callId } = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
     await service.join(actor('b'), callId);
     const otherDevice: Actor = { ...actor('b'), socketId: 'b-phone' };
-    const callMedia = new CallMediaService(service, media, channel, config);
+    const callMedia = new CallMediaService(service, exits, media, channel, config);
     await expect(callMedia.createTransport(otherDevice, callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(callMedia.createTransport(actor('c'), callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });

@@ -3,11 +3,16 @@ import { MediaModule } from '../media/media.module';
 import { CallHistoryService } from './call-history.service';
 import { CallMediaService } from './call-media.service';
 import { CallReconciler } from './call-reconciler';
+import { BusyLocks } from './busy-locks';
+import { CallExits } from './call-exits';
+import { CallLogWriter } from './call-log-writer';
+import { CallRegistry } from './call-registry';
 import { CallService } from './call.service';
+import { SessionCalls } from './session-calls';
 
 @Module({
   imports: [MediaModule],
-  providers: [CallService, CallMediaService, CallReconciler, CallHistoryService],
-  exports: [CallService, CallMediaService, CallReconciler, CallHistoryService],
+  providers: [CallRegistry, CallLogWriter, BusyLocks, CallExits, SessionCalls, CallService, CallMediaService, CallReconciler, CallHistoryService],
+  exports: [CallService, SessionCalls, CallMediaService, CallReconciler, CallHistoryService],
 })
 export class CallsModule {}

@@ -2,6 +2,12 @@ import type { CallEvent } from './call-session';
 import type { ParticipantRole } from './call-states';
 // Identity and the participant channel live in common/ (presence/ uses them too); re-exported for the domain.
 export type { Identity } from '../common/identity';
+import type { Identity } from '../common/identity';
+
+/** The caller of a request: who, and from which device. */
+export interface Actor extends Identity {
+  socketId: string;
+}
 export { PARTICIPANT_CHANNEL, type ParticipantChannel } from '../common/participant-channel';
 
 

@@ -1,37 +1,53 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
-import type { AppConfig } from '../config/app-config';
-import type { MediaPort } from '../media/media.port';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import type { MediaSource } from '../media/media.types';
-import type { PresenceStore } from '../presence/presence.store';
 import type { CallWaitingAck } from '../signaling/catalogue';
 import { CallParticipant, CallSession } from './call-session';
 import { SENT_TO_LOBBY } from './call-states';
-import type { Actor, CallService } from './call.service';
-import type { Identity, ParticipantChannel } from './ports';
-import { SessionLobby, type SessionDirectory } from './session-lobby';
+import { BusyLocks } from './busy-locks';
+import { CallExits } from './call-exits';
+import { CallLogWriter } from './call-log-writer';
+import { CallRegistry } from './call-registry';
+import { PARTICIPANT_CHANNEL, type Actor, type Identity, type ParticipantChannel } from './ports';
+import { SESSION_DIRECTORY, SessionLobby, type SessionDirectory } from './session-lobby';
 
 export interface SessionDeps {
   config: AppConfig;
   channel: ParticipantChannel;
   media: MediaPort;
-  locks: PresenceStore;
   directory: SessionDirectory;
 }
 
 /**
  * Scheduled sessions' calls: opened on first join, a waiting room enforced here (no seat, so
  * no router, transports or media, until a host admits), host controls and the session clock.
- * Every exit still goes through CallService's single leave/end paths.
+ * Every exit still goes through the single leave/end paths (CallExits). A session's live call
+ * and its waiting room live in the process hosting the call.
  */
+@Injectable()
 export class SessionCalls {
   private readonly logger = new Logger('Sessions');
   private readonly opening = new Map<string, Promise<CallSession>>();
 
+  private readonly deps: SessionDeps;
+
   constructor(
-    private readonly calls: CallService,
-    private readonly deps: SessionDeps,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(PARTICIPANT_CHANNEL) channel: ParticipantChannel,
+    @Inject(MEDIA_PORT) media: MediaPort,
+    @Inject(SESSION_DIRECTORY) directory: SessionDirectory,
+    private readonly registry: CallRegistry,
+    private readonly exits: CallExits,
+    private readonly writer: CallLogWriter,
+    private readonly locks: BusyLocks,
+  ) {
+    this.deps = { config, channel, media, directory };
+    exits.whenEnded((call) => {
+      if (call.session) this.closed(call);
+    });
+  }
 
   /** The live call of a scheduled session, opened on its first join. */
   open(callId: string): Promise<CallSession> {
@@ -44,7 +60,7 @@ export class SessionCalls {
   }
 
   private async load(callId: string): Promise<CallSession> {
-    const live = this.calls.get(callId);
+    const live = this.registry.get(callId);
     if (live) return live;
     const info = await this.deps.directory.byCallId(callId);
     if (!info) throw notFound('call');
@@ -53,7 +69,7 @@ export class SessionCalls {
     if (lobby.endsAt.getTime() <= Date.now()) throw invalidState('session is over');
     const call = new CallSession(callId, info.createdBy, 'video', null);
     call.session = lobby;
-    this.calls.register(call);
+    this.registry.register(call);
     this.schedule(call);
     this.logger.log({ callId, sessionId: info.sessionId }, 'session opened');
     return call;
@@ -76,12 +92,12 @@ export class SessionCalls {
       if (seated >= session.info.maxParticipants) throw new DomainError('FORBIDDEN', 'The session is full');
     }
     if (!me || me.state === 'left') {
-      if (!(await this.deps.locks.acquireBusy(actor.userId, call.id, this.calls.lockTtlMs))) {
+      if (!(await this.locks.acquire(actor.userId, call.id))) {
         throw new DomainError('ALREADY_IN_CALL', 'You are already in a call');
       }
       me = new CallParticipant(actor.userId, actor.name, host ? 'host' : 'guest');
       call.addParticipant(me);
-      this.calls.indexUser(actor.userId, call.id);
+      this.registry.indexUser(actor.userId, call.id);
     }
     if (admitted) {
       this.clearLobbyTimer(session, actor.userId);
@@ -92,7 +108,7 @@ export class SessionCalls {
     if (me.state !== 'waiting') me.transition('waiting', new Date(), null, actor.userId);
     this.toHosts(call, (hostId) => this.deps.channel.toUser(hostId, 'lobby:knock', { callId: call.id, userId: actor.userId, name: actor.name }));
     this.startLobbyTimer(call, me);
-    this.calls.persist(call);
+    this.writer.persist(call);
     return { callId: call.id, state: 'waiting' };
   }
 
@@ -103,14 +119,14 @@ export class SessionCalls {
     const p = call.participants.get(userId);
     if (!p || !p.waiting) throw invalidState('That person is not in the waiting room');
     this.admitOne(call, session, p, host.userId);
-    this.calls.persist(call);
+    this.writer.persist(call);
   }
 
   admitAll(host: Identity, callId: string): { admitted: number } {
     const { call, session } = this.hosted(host, callId);
     const waiting = [...call.participants.values()].filter((p) => p.waiting);
     for (const p of waiting) this.admitOne(call, session, p, host.userId);
-    this.calls.persist(call);
+    this.writer.persist(call);
     return { admitted: waiting.length };
   }
 
@@ -128,8 +144,8 @@ export class SessionCalls {
     session.blocked.add(userId);
     this.clearLobbyTimer(session, userId);
     if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:denied', { callId, reason: 'denied' });
-    this.calls.leaveParticipant(call, p, 'denied', host.userId);
-    this.calls.persist(call);
+    this.exits.leaveParticipant(call, p, 'denied', host.userId);
+    this.writer.persist(call);
   }
 
   /** Back to the waiting room: their transports close and their media disappears for everyone. */
@@ -140,7 +156,7 @@ export class SessionCalls {
     session.admitted.delete(userId);
     this.deps.media.removePeer(callId, userId);
     p.transition('waiting', new Date(), SENT_TO_LOBBY, host.userId);
-    this.calls.recordMediaState(call, userId, false, false);
+    this.exits.recordMediaState(call, userId, false, false);
     for (const o of call.others(userId)) {
       if (o.state === 'joined') this.deps.channel.toUser(o.userId, 'call:participant-left', { callId, userId, reason: SENT_TO_LOBBY });
     }
@@ -148,7 +164,7 @@ export class SessionCalls {
     // They are waiting again: hosts see them in the waiting list as after any knock.
     this.toHosts(call, (hostId) => this.deps.channel.toUser(hostId, 'lobby:knock', { callId, userId, name: p.name }));
     this.startLobbyTimer(call, p);
-    this.calls.persist(call);
+    this.writer.persist(call);
   }
 
   async mute(host: Identity, callId: string, userId: string, source: MediaSource): Promise<{ paused: number }> {
@@ -163,8 +179,8 @@ export class SessionCalls {
       if (o.state === 'joined') this.deps.channel.toUser(o.userId, 'call:media-toggled', { callId, userId, source, enabled: false });
     }
     const mine = this.deps.media.producers(callId).filter((x) => x.userId === userId && !x.paused);
-    this.calls.recordMediaState(call, userId, mine.some((x) => x.kind === 'audio'), mine.some((x) => x.kind === 'video'));
-    this.calls.persist(call);
+    this.exits.recordMediaState(call, userId, mine.some((x) => x.kind === 'audio'), mine.some((x) => x.kind === 'video'));
+    this.writer.persist(call);
     return { paused: producers.length };
   }
 
@@ -177,8 +193,8 @@ export class SessionCalls {
     session.admitted.delete(userId);
     this.clearLobbyTimer(session, userId);
     this.deps.channel.toUser(userId, 'host:removed', { callId });
-    this.calls.leaveParticipant(call, p, 'removed', host.userId);
-    this.calls.persist(call);
+    this.exits.leaveParticipant(call, p, 'removed', host.userId);
+    this.writer.persist(call);
   }
 
   async lock(host: Identity, callId: string, locked: boolean): Promise<void> {
@@ -187,7 +203,7 @@ export class SessionCalls {
     await this.deps.directory.setLocked(session.info.sessionId, locked);
     call.recordControl(locked ? 'lock' : 'unlock', null, host.userId);
     for (const p of call.participants.values()) if (p.present || p.waiting) this.deps.channel.toUser(p.userId, 'session:locked', { callId, locked });
-    this.calls.persist(call);
+    this.writer.persist(call);
   }
 
   async extend(host: Identity, callId: string, minutes: number): Promise<{ endsAt: string }> {
@@ -199,7 +215,7 @@ export class SessionCalls {
     call.recordControl('extend', null, host.userId, `+${minutes}m`);
     const endsAt = session.endsAt.toISOString();
     for (const p of call.participants.values()) if (p.present || p.waiting) this.deps.channel.toUser(p.userId, 'session:extended', { callId, endsAt });
-    this.calls.persist(call);
+    this.writer.persist(call);
     return { endsAt };
   }
 
@@ -214,7 +230,7 @@ export class SessionCalls {
   // ------------------------------------------------------------------ helpers
 
   private hosted(who: Identity, callId: string): { call: CallSession; session: SessionLobby } {
-    const call = this.calls.get(callId);
+    const call = this.registry.get(callId);
     if (!call?.session) throw notFound('session call');
     if (!call.session.isHost(who.userId) && who.role !== 'admin') throw forbidden('Only a host of this session can do that');
     return { call, session: call.session };
@@ -231,8 +247,8 @@ export class SessionCalls {
       session.lobbyTimers.delete(p.userId);
       if (!p.waiting || call.status === 'ended') return;
       if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:denied', { callId: call.id, reason: 'timeout' });
-      this.calls.leaveParticipant(call, p, 'lobby_timeout');
-      this.calls.persist(call);
+      this.exits.leaveParticipant(call, p, 'lobby_timeout');
+      this.writer.persist(call);
     }, this.deps.config.LOBBY_TIMEOUT_SECONDS * 1000);
     timer.unref();
     session.lobbyTimers.set(p.userId, timer);
@@ -260,7 +276,7 @@ export class SessionCalls {
         );
       }
     }
-    session.clockTimers.push(setTimeout(() => this.calls.endCall(call, 'time_limit'), Math.max(0, left)));
+    session.clockTimers.push(setTimeout(() => this.exits.endCall(call, 'time_limit'), Math.max(0, left)));
     for (const t of session.clockTimers) t.unref();
   }
 }

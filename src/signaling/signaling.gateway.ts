@@ -11,6 +11,7 @@ import {
 import type { Server, Socket } from 'socket.io';
 import { CallMediaService } from '../calls/call-media.service';
 import { CallService, type Actor } from '../calls/call.service';
+import { SessionCalls } from '../calls/session-calls';
 import type { Identity } from '../calls/ports';
 import { DomainError } from '../common/domain-error';
 import { WsAckInterceptor } from '../common/ws-ack.interceptor';
@@ -38,6 +39,7 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   constructor(
     private readonly calls: CallService,
     private readonly callMedia: CallMediaService,
+    private readonly sessions: SessionCalls,
     private readonly tokens: TokenVerifier,
     private readonly presence: PresenceService,
     private readonly quality: QualityService,
@@ -85,42 +87,42 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
 
   @SubscribeMessage(C2S.lobbyAdmit)
   lobbyAdmit(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.lobbyAdmit> {
-    return this.calls.sessions.admit(actor(s), b.callId, b.userId);
+    return this.sessions.admit(actor(s), b.callId, b.userId);
   }
 
   @SubscribeMessage(C2S.lobbyAdmitAll)
   lobbyAdmitAll(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.lobbyAdmitAll> {
-    return this.calls.sessions.admitAll(actor(s), b.callId);
+    return this.sessions.admitAll(actor(s), b.callId);
   }
 
   @SubscribeMessage(C2S.lobbyDeny)
   lobbyDeny(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.lobbyDeny> {
-    return this.calls.sessions.deny(actor(s), b.callId, b.userId);
+    return this.sessions.deny(actor(s), b.callId, b.userId);
   }
 
   @SubscribeMessage(C2S.lobbySendBack)
   lobbySendBack(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.lobbySendBack> {
-    return this.calls.sessions.sendBack(actor(s), b.callId, b.userId);
+    return this.sessions.sendBack(actor(s), b.callId, b.userId);
   }
 
   @SubscribeMessage(C2S.hostMute)
   hostMute(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.hostMute)) b: { callId: string; userId: string; source: T.MediaSource }): Handled<typeof C2S.hostMute> {
-    return this.calls.sessions.mute(actor(s), b.callId, b.userId, b.source);
+    return this.sessions.mute(actor(s), b.callId, b.userId, b.source);
   }
 
   @SubscribeMessage(C2S.hostRemove)
   hostRemove(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.hostRemove> {
-    return this.calls.sessions.remove(actor(s), b.callId, b.userId);
+    return this.sessions.remove(actor(s), b.callId, b.userId);
   }
 
   @SubscribeMessage(C2S.hostLock)
   hostLock(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.hostLock)) b: { callId: string; locked: boolean }): Handled<typeof C2S.hostLock> {
-    return this.calls.sessions.lock(actor(s), b.callId, b.locked);
+    return this.sessions.lock(actor(s), b.callId, b.locked);
   }
 
   @SubscribeMessage(C2S.sessionExtend)
   sessionExtend(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.sessionExtend)) b: { callId: string; minutes: number }): Handled<typeof C2S.sessionExtend> {
-    return this.calls.sessions.extend(actor(s), b.callId, b.minutes);
+    return this.sessions.extend(actor(s), b.callId, b.minutes);
   }
 
   @SubscribeMessage(C2S.presenceList)

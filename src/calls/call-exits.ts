@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { MEDIA_PORT, type MediaPort } from '../media/media.port';
+import { BusyLocks } from './busy-locks';
+import { CallLogWriter } from './call-log-writer';
+import { CallRegistry } from './call-registry';
+import type { CallParticipant, CallSession } from './call-session';
+import type { EndReason, LeaveReason } from './call-states';
+import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type CallMetrics, type ParticipantChannel } from './ports';
+
+/**
+ * The single exits: the only place a participant leaves (and so the only place a user is
+ * released) and the only place a call ends. Calls and sessions alike go through here.
+ */
+@Injectable()
+export class CallExits {
+  private readonly logger = new Logger('Calls');
+  private readonly endedListeners: ((call: CallSession) => void)[] = [];
+
+  constructor(
+    @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
+    @Inject(MEDIA_PORT) private readonly media: MediaPort,
+    private readonly registry: CallRegistry,
+    private readonly locks: BusyLocks,
+    private readonly writer: CallLogWriter,
+    @Optional() @Inject(CALL_METRICS) private readonly metrics: CallMetrics = NO_METRICS,
+  ) {}
+
+  /** Called as a call ends, before its participants leave (a session closes its waiting room and clock). */
+  whenEnded(listener: (call: CallSession) => void): void {
+    this.endedListeners.push(listener);
+  }
+
+  leaveParticipant(call: CallSession, p: CallParticipant, reason: LeaveReason, actorId: string | null = null): void {
+    const wasPresent = p.present;
+    if (!p.transition('left', new Date(), reason, actorId)) return;
+    p.leaveReason = reason;
+    this.clearGrace(p);
+    this.registry.unindexUser(p.userId, call.id);
+    this.locks.release(p.userId, call.id);
+    p.audioEnabled = false;
+    p.videoEnabled = false;
+    this.media.removePeer(call.id, p.userId);
+    if (wasPresent && call.status !== 'ended') {
+      this.toPresentOthers(call, p.userId, (o) =>
+        this.channel.toUser(o.userId, 'call:participant-left', { callId: call.id, userId: p.userId, reason }),
+      );
+    }
+  }
+
+  /** Once, with one reason, releasing everyone and every media object. */
+  endCall(call: CallSession, reason: EndReason, actorId: string | null = null): void {
+    const wasActive = call.status === 'active';
+    if (!call.transition('ended', reason, new Date(), actorId)) return;
+    if (call.ringTimer) clearTimeout(call.ringTimer);
+    call.ringTimer = null;
+    for (const listener of this.endedListeners) listener(call);
+    for (const p of call.participants.values()) {
+      const leave: LeaveReason = p.pending ? (reason === 'cancelled' || reason === 'missed' ? reason : 'call_ended') : 'call_ended';
+      if (p.pending && reason === 'cancelled') this.channel.toUser(p.userId, 'call:cancelled', { callId: call.id });
+      this.leaveParticipant(call, p, leave);
+    }
+    this.media.closeRoom(call.id);
+    this.registry.forget(call.id);
+    const payload = { callId: call.id, reason, durationSeconds: call.durationSeconds };
+    for (const p of call.participants.values()) this.channel.toUser(p.userId, 'call:ended', payload);
+    this.metrics.callEnded(reason);
+    this.logger.log({ callId: call.id, reason, durationSeconds: payload.durationSeconds, answered: wasActive || call.answeredAt !== null }, 'call ended');
+    this.writer.persist(call);
+  }
+
+  /** After someone left: an ordinary call that is over ends; otherwise the change is recorded. */
+  endIfOver(call: CallSession, lostReason?: EndReason): void {
+    // A session runs until a host ends it or its time is up, however many are in it.
+    if (call.status === 'ended' || call.session) return;
+    const present = [...call.participants.values()].filter((p) => p.present).length;
+    const pending = [...call.participants.values()].some((p) => p.pending);
+    const initiatorGone = call.participants.get(call.initiatorId)?.state === 'left';
+    if (!call.isGroup || present === 0 || (present < 2 && !pending) || (call.status !== 'active' && initiatorGone)) {
+      this.endCall(call, call.status === 'active' ? (lostReason ?? 'completed') : initiatorGone ? 'cancelled' : 'declined');
+    } else {
+      this.writer.persist(call);
+    }
+  }
+
+  /** Records whether a participant's mic and camera are sending; persisted when it changed. */
+  recordMediaState(call: CallSession, userId: string, audio: boolean, video: boolean): void {
+    const p = call.participants.get(userId);
+    if (!p || (p.audioEnabled === audio && p.videoEnabled === video)) return;
+    p.audioEnabled = audio;
+    p.videoEnabled = video;
+    this.writer.persist(call);
+  }
+
+  toPresentOthers(call: CallSession, userId: string, fn: (p: CallParticipant) => void): void {
+    for (const p of call.others(userId)) if (p.state === 'joined' && p.socketId) fn(p);
+  }
+
+  clearGrace(p: CallParticipant): void {
+    if (p.graceTimer) clearTimeout(p.graceTimer);
+    p.graceTimer = null;
+  }
+}
