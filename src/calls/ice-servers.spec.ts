@@ -1,4 +1,4 @@
-import { iceServersFor, mintTurnCredentials } from './ice-servers';
+import { iceServersFromSettings, mintTurnCredentials } from './ice-servers';
 
 describe('TURN REST credentials', () => {
   const now = Date.UTC(2026, 11, 2, 12, 0, 0);
@@ -11,13 +11,13 @@ describe('TURN REST credentials', () => {
   });
 
   it('puts the minted entry first, then the static ones', () => {
-    const list = iceServersFor('bob', { urls: ['turn:t.example:3478', 'turns:t.example:5349'], secret: 'k', ttlSeconds: 60 }, [{ urls: 'stun:s.example' }], now);
+    const list = iceServersFromSettings({ TURN_URLS: ['turn:t.example:3478', 'turns:t.example:5349'], TURN_SECRET: 'k', TURN_CREDENTIAL_TTL_SECONDS: 60, ICE_SERVERS: [{ urls: 'stun:s.example' }] }, 'bob', now);
     expect(list).toHaveLength(2);
     expect(list[0]).toMatchObject({ urls: ['turn:t.example:3478', 'turns:t.example:5349'], username: `${now / 1000 + 60}:bob` });
     expect(list[1]).toEqual({ urls: 'stun:s.example' });
   });
 
   it('mints nothing without TURN settings', () => {
-    expect(iceServersFor('bob', { urls: [], ttlSeconds: 60 }, [], now)).toEqual([]);
+    expect(iceServersFromSettings({ TURN_URLS: [], TURN_CREDENTIAL_TTL_SECONDS: 60, ICE_SERVERS: [] }, 'bob', now)).toEqual([]);
   });
 });

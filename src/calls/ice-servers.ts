@@ -1,13 +1,14 @@
 import { createHmac } from 'node:crypto';
-
 import type { IceServer } from './ice-server.types';
 
-export interface TurnSettings {
+/** The settings that decide a user's ICE servers. */
+export interface IceSettings {
   /** turn:/turns: URLs of the organization's own TURN server; empty: no TURN entry is minted. */
-  urls: string[];
+  TURN_URLS: string[];
   /** coturn's static-auth-secret. */
-  secret?: string;
-  ttlSeconds: number;
+  TURN_SECRET?: string;
+  TURN_CREDENTIAL_TTL_SECONDS: number;
+  ICE_SERVERS: IceServer[];
 }
 
 /**
@@ -20,21 +21,8 @@ export function mintTurnCredentials(secret: string, userId: string, ttlSeconds: 
   return { username, credential: createHmac('sha1', secret).update(username).digest('base64') };
 }
 
-/** The settings that decide a user's ICE servers. */
-export interface IceSettings {
-  TURN_URLS: string[];
-  TURN_SECRET?: string;
-  TURN_CREDENTIAL_TTL_SECONDS: number;
-  ICE_SERVERS: IceServer[];
-}
-
-/** `iceServersFor` with the server's settings: what `call:join` and `media:restart-ice` hand out. */
+/** What `call:join`, `media:restart-ice` and `media:reconnect` hand out: a TURN entry minted for this user now, then the static entries. */
 export function iceServersFromSettings(settings: IceSettings, userId: string, nowMs = Date.now()): IceServer[] {
-  return iceServersFor(userId, { urls: settings.TURN_URLS, secret: settings.TURN_SECRET, ttlSeconds: settings.TURN_CREDENTIAL_TTL_SECONDS }, settings.ICE_SERVERS, nowMs);
-}
-
-/** What one `call:join` ack carries: a TURN entry minted for this user now, then the static entries. */
-export function iceServersFor(userId: string, turn: TurnSettings, staticServers: IceServer[], nowMs = Date.now()): IceServer[] {
-  if (turn.urls.length === 0 || !turn.secret) return staticServers;
-  return [{ urls: turn.urls, ...mintTurnCredentials(turn.secret, userId, turn.ttlSeconds, nowMs) }, ...staticServers];
+  if (settings.TURN_URLS.length === 0 || !settings.TURN_SECRET) return settings.ICE_SERVERS;
+  return [{ urls: settings.TURN_URLS, ...mintTurnCredentials(settings.TURN_SECRET, userId, settings.TURN_CREDENTIAL_TTL_SECONDS, nowMs) }, ...settings.ICE_SERVERS];
 }

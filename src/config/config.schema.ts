@@ -32,10 +32,7 @@ export const envSchema = z
     PUBLIC_URL: optionalString,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Raw, not trimmed: a value with a trailing "# comment" must be seen and refused in production.
-    JWT_SECRET: z
-      .string()
-      .optional()
-      .transform((v) => (v === undefined || v === '' ? undefined : v)),
+    JWT_SECRET: z.string().optional(),
     DEV_TOKEN_TTL_SECONDS: int(12 * 3600, 60),
     DEV_TOKENS: z
       .enum(['', '0', '1', 'true', 'false'])

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import type { Identity } from '../calls/ports';
+import type { Identity } from '../common/identity';
 import { DomainError } from '../common/domain-error';
 import { ROLES, type Role } from '../common/identity';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -136,8 +136,9 @@ export class TokenVerifier {
     const { payload } = await jwtVerify(token, this.jwks!, {
       algorithms: JWKS_ALGORITHMS,
       requiredClaims: ['exp', 'sub'],
-      ...(this.config.JWT_ISSUER ? { issuer: this.config.JWT_ISSUER } : {}),
-      ...(this.config.JWT_AUDIENCE ? { audience: this.config.JWT_AUDIENCE.split(',').map((a) => a.trim()).filter(Boolean) } : {}),
+      // Both are required with a JWKS (config schema).
+      issuer: this.config.JWT_ISSUER,
+      audience: this.config.JWT_AUDIENCE!.split(',').map((a) => a.trim()).filter(Boolean),
     });
     const sub = userIdSchema.safeParse(payload.sub);
     if (!sub.success) throw refuse('claims_invalid', 'token subject is not a valid user id');
