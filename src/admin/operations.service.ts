@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CallRegistry } from '../calls/call-registry';
 import { CallService } from '../calls/call.service';
 import type { Identity } from '../calls/ports';
 import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
@@ -13,6 +14,7 @@ export class OperationsService {
   constructor(
     @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
     private readonly calls: CallService,
+    private readonly registry: CallRegistry,
   ) {}
 
   workers(): Promise<WorkerStats[]> {
@@ -28,7 +30,7 @@ export class OperationsService {
   }
 
   liveCalls(): AdminCall[] {
-    return this.calls.liveCalls().map((c) => {
+    return this.registry.liveCalls().map((c) => {
       return {
         callId: c.id,
         status: c.status,

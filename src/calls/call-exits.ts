@@ -5,7 +5,7 @@ import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
 import type { CallParticipant, CallSession } from './call-session';
 import type { EndReason, LeaveReason } from './call-states';
-import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type CallMetrics, type ParticipantChannel } from './ports';
+import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type CallMetrics, type CallChannel } from './ports';
 
 /**
  * The single exits: the only place a participant leaves (and so the only place a user is
@@ -17,7 +17,7 @@ export class CallExits {
   private readonly endedListeners: ((call: CallSession) => void)[] = [];
 
   constructor(
-    @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
+    @Inject(PARTICIPANT_CHANNEL) private readonly channel: CallChannel,
     @Inject(MEDIA_PORT) private readonly media: MediaPort,
     private readonly registry: CallRegistry,
     private readonly locks: BusyLocks,

@@ -2,7 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import { PresenceService } from '../presence/presence.service';
-import { CallService } from './call.service';
+import { CallExits } from './call-exits';
+import { CallLogWriter } from './call-log-writer';
+import { CallRegistry } from './call-registry';
+import { BusyLocks } from './busy-locks';
 import { CALL_LOG_STORE, CALL_METRICS, NO_METRICS, type CallLogStore, type CallMetrics } from './ports';
 
 export interface ReconcileReport {
@@ -25,7 +28,10 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly calls: CallService,
+    private readonly registry: CallRegistry,
+    private readonly exits: CallExits,
+    private readonly writer: CallLogWriter,
+    private readonly locks: BusyLocks,
     private readonly presence: PresenceService,
     @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
     @Inject(MEDIA_PORT) private readonly media: MediaPort,
@@ -64,13 +70,13 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
 
     // 1. Live here but never answered past the ring timeout (the ring timer's safety net).
     const ringLimit = Date.now() - this.config.RING_TIMEOUT_SECONDS * 1000;
-    for (const call of this.calls.liveCalls()) {
+    for (const call of this.registry.liveCalls()) {
       if (!call.session && call.status !== 'active' && call.createdAt.getTime() < ringLimit) {
-        this.calls.endCall(call, 'missed');
+        this.exits.endCall(call, 'missed');
         report.staleCallsEnded++;
       }
     }
-    await this.calls.flush();
+    await Promise.all([this.writer.flush(), this.locks.flush()]);
 
     // 2. Open in the database, but no live gateway hosts it: its owner stopped heart-beating
     // (crashed or stopped). Heartbeats are in the database, so this holds with or without Redis,
@@ -87,7 +93,7 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
     };
     const hostedElsewhere = new Set<string>();
     for (const row of open) {
-      if (this.calls.isKnown(row.callId)) continue;
+      if (this.isKnown(row.callId)) continue;
       if (row.ownerId && row.ownerId !== me && live.has(row.ownerId)) {
         hostedElsewhere.add(row.callId);
         continue;
@@ -102,13 +108,13 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
 
     // 3. Busy locks held for a call nobody hosts (compare-and-delete: the ones freed above are gone already).
     for (const entry of busy) {
-      if (this.calls.isKnown(entry.callId) || hostedElsewhere.has(entry.callId)) continue;
+      if (this.isKnown(entry.callId) || hostedElsewhere.has(entry.callId)) continue;
       await release(entry);
     }
 
     // 4. Media rooms without a live call.
     for (const callId of this.media.roomIds()) {
-      if (this.calls.get(callId)) continue;
+      if (this.registry.has(callId)) continue;
       this.media.closeRoom(callId);
       report.roomsClosed++;
     }
@@ -122,5 +128,10 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
       this.logger.warn({ ...report }, 'reconciler closed orphans');
     }
     return report;
+  }
+
+  /** Live here, or ended here with its final write still on the way. */
+  private isKnown(callId: string): boolean {
+    return this.registry.has(callId) || this.writer.pending(callId);
   }
 }

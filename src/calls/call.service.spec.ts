@@ -9,7 +9,7 @@ import { SessionCalls } from './session-calls';
 import { CallService, type Actor } from './call.service';
 import { MemoryPresenceStore } from '../presence/memory-presence.store';
 import { PresenceService } from '../presence/presence.service';
-import type { CallLogStore, ParticipantChannel } from './ports';
+import type { CallLogStore, CallChannel } from './ports';
 
 const services: CallService[] = [];
 
@@ -22,7 +22,7 @@ function setup(online: string[] = ['a', 'b', 'c']) {
     toSocket: jest.fn((to: string, event: string, payload: unknown) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
     broadcast: jest.fn(),
     toUserExcept: jest.fn((to: string, _except: string, event: string, payload: unknown) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
-  } as unknown as jest.Mocked<ParticipantChannel>;
+  } as unknown as jest.Mocked<CallChannel>;
   const media = {
     openRoom: jest.fn(async () => ({ rtpCapabilities: { codecs: [] } })),
     closeRoom: jest.fn(),
@@ -56,7 +56,8 @@ function setup(online: string[] = ['a', 'b', 'c']) {
   services.push(service);
   const actor = (userId: string): Actor => ({ userId, name: userId.toUpperCase(), role: 'member', socketId: `${userId}-dev` });
   const events = (event: string) => emitted.filter((e) => e.event === event);
-  return { service, media, channel, log, actor, events, store, config, exits };
+  const settled = () => Promise.all([writer.flush(), locks.flush()]);
+  return { service, registry, settled, media, channel, log, actor, events, store, config, exits };
 }
 
 afterEach(() => {
@@ -84,7 +85,7 @@ describe('CallService', () => {
   });
 
   it('ends once: two ends give one call:ended per party, one room close, everyone released', async () => {
-    const { service, actor, media, events, store } = setup();
+    const { service, registry, settled, actor, media, events, store } = setup();
     const { callId } = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
     expect((await store.busyEntries()).map((e) => e.userId).sort()).toEqual(['a', 'b']);
     await service.join(actor('a'), callId);
@@ -94,14 +95,14 @@ describe('CallService', () => {
     expect(events('call:ended').map((e) => e.to).sort()).toEqual(['a', 'b']);
     expect(events('call:ended')[0].payload).toMatchObject({ callId, reason: 'completed' });
     expect(media.closeRoom).toHaveBeenCalledTimes(1);
-    await service.flush();
-    expect(service.busyUserIds()).toEqual([]);
+    await settled();
+    expect(registry.busyUserIds()).toEqual([]);
     expect(await store.busyEntries()).toEqual([]);
   });
 
   it('ends an unanswered call as missed after the ring timeout', async () => {
     jest.useFakeTimers();
-    const { service, actor, events, media } = setup();
+    const { service, registry, settled, actor, events, media } = setup();
     const { callId } = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
     jest.advanceTimersByTime(29_999);
     expect(events('call:ended')).toHaveLength(0);
@@ -111,29 +112,29 @@ describe('CallService', () => {
       { callId, reason: 'missed', durationSeconds: 0 },
     ]);
     expect(media.closeRoom).toHaveBeenCalledWith(callId);
-    await service.flush();
-    expect(service.busyUserIds()).toEqual([]);
+    await settled();
+    expect(registry.busyUserIds()).toEqual([]);
   });
 
   it('keeps a group call going when one callee declines, and ends it when the last one does', async () => {
-    const { service, actor, events } = setup();
+    const { service, registry, settled, actor, events } = setup();
     const { callId } = await service.initiate(actor('a'), { calleeIds: ['b', 'c'], media: 'audio' });
     service.decline(actor('b'), callId);
-    expect(service.get(callId)?.status).toBe('ringing');
-    expect(service.callOf('b')).toBeUndefined();
+    expect(registry.get(callId)?.status).toBe('ringing');
+    expect(registry.callOf('b')).toBeUndefined();
     service.decline(actor('c'), callId);
     expect(events('call:declined')).toHaveLength(2);
     expect(events('call:ended')[0].payload).toMatchObject({ reason: 'declined' });
-    await service.flush();
-    expect(service.busyUserIds()).toEqual([]);
+    await settled();
+    expect(registry.busyUserIds()).toEqual([]);
   });
 
   it('refuses media requests from a device that does not hold the seat', async () => {
-    const { service, actor, media, channel, config, exits } = setup();
+    const { service, registry, actor, media, channel, config, exits } = setup();
     const { callId } = await service.initiate(actor('a'), { calleeIds: ['b'], media: 'audio' });
     await service.join(actor('b'), callId);
     const otherDevice: Actor = { ...actor('b'), socketId: 'b-phone' };
-    const callMedia = new CallMediaService(service, exits, media, channel, config);
+    const callMedia = new CallMediaService(registry, exits, media, channel, config);
     await expect(callMedia.createTransport(otherDevice, callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(callMedia.createTransport(actor('c'), callId, 'send')).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });

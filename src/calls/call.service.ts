@@ -3,17 +3,16 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from 
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
 import { MEDIA_PORT, type MediaPort, type RoomSink } from '../media/media.port';
-import type { CallInitiateRequest, CallJoinAck, CallWaitingAck } from '../signaling/catalogue';
 import { PresenceService } from '../presence/presence.service';
 import { BusyLocks } from './busy-locks';
 import { CallExits } from './call-exits';
 import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
+import type { InitiateCall, JoinedCall, WaitingCall } from './call-messages';
 import { CallParticipant, CallSession } from './call-session';
-import type { EndReason } from './call-states';
 import { iceServersFromSettings } from './ice-servers';
 import { SessionCalls } from './session-calls';
-import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type Actor, type CallMetrics, type Identity, type ParticipantChannel } from './ports';
+import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type Actor, type CallMetrics, type Identity, type CallChannel } from './ports';
 
 export type { Actor } from './ports';
 
@@ -30,7 +29,7 @@ export class CallService implements BeforeApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(MEDIA_PORT) private readonly media: MediaPort,
-    @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
+    @Inject(PARTICIPANT_CHANNEL) private readonly channel: CallChannel,
     private readonly presence: PresenceService,
     private readonly registry: CallRegistry,
     private readonly writer: CallLogWriter,
@@ -43,7 +42,7 @@ export class CallService implements BeforeApplicationShutdown {
   // ---------------------------------------------------------------- lifecycle requests
 
   /** One initiate at a time per caller, so a double-click or a retry lands on the same call. */
-  initiate(actor: Actor, req: CallInitiateRequest): Promise<{ callId: string }> {
+  initiate(actor: Actor, req: InitiateCall): Promise<{ callId: string }> {
     const prev = this.initiating.get(actor.userId) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(() => this.initiateNow(actor, req));
     this.initiating.set(actor.userId, next);
@@ -54,7 +53,7 @@ export class CallService implements BeforeApplicationShutdown {
     return next;
   }
 
-  private async initiateNow(actor: Actor, req: CallInitiateRequest): Promise<{ callId: string }> {
+  private async initiateNow(actor: Actor, req: InitiateCall): Promise<{ callId: string }> {
     const started = performance.now();
     if (actor.scope) throw forbidden('A session guest can only join that session');
     const calleeIds = [...new Set(req.calleeIds)];
@@ -111,7 +110,7 @@ export class CallService implements BeforeApplicationShutdown {
     return { callId: call.id };
   }
 
-  async join(actor: Actor, callId: string): Promise<CallJoinAck | CallWaitingAck> {
+  async join(actor: Actor, callId: string): Promise<JoinedCall | WaitingCall> {
     const started = performance.now();
     if (actor.scope && actor.scope.callId !== callId) throw forbidden('A session guest can only join that session');
     const call = this.registry.get(callId) ?? (await this.sessions.open(callId));
@@ -239,46 +238,8 @@ export class CallService implements BeforeApplicationShutdown {
     this.writer.persist(call);
   }
 
-  /** Throws FORBIDDEN unless this device holds a joined seat in the call. */
-  assertSeated(actor: Actor, callId: string): void {
-    this.seatedCall(actor, callId);
-  }
-
-  // ---------------------------------------------------------------- queries (for the edges and operators)
-
-  callOf(userId: string): CallSession | undefined {
+  private callOf(userId: string): CallSession | undefined {
     return this.registry.callOf(userId);
-  }
-
-  get(callId: string): CallSession | undefined {
-    return this.registry.get(callId);
-  }
-
-  liveCallIds(): string[] {
-    return this.registry.liveCallIds();
-  }
-
-  liveCalls(): CallSession[] {
-    return this.registry.liveCalls();
-  }
-
-  /** Live here, or ended here with its final write still on the way. */
-  isKnown(callId: string): boolean {
-    return this.registry.has(callId) || this.writer.pending(callId);
-  }
-
-  busyUserIds(): string[] {
-    return this.registry.busyUserIds();
-  }
-
-  /** Resolves when every pending call-log write and lock release has landed. */
-  async flush(): Promise<void> {
-    await Promise.all([this.writer.flush(), this.locks.flush()]);
-  }
-
-  /** Ends a call through the single end path (the reconciler's ring-timeout safety net). */
-  endCall(call: CallSession, reason: EndReason): void {
-    this.exits.endCall(call, reason);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -316,20 +277,10 @@ export class CallService implements BeforeApplicationShutdown {
     return call;
   }
 
-  /** The call in which this device holds a joined seat; anything else is FORBIDDEN. */
-  seatedCall(actor: Actor, callId?: string): CallSession {
-    const call = callId ? this.registry.get(callId) : this.callOf(actor.userId);
-    const me = call?.participants.get(actor.userId);
-    if (!call || !me || me.state !== 'joined' || me.socketId !== actor.socketId || !this.media.hasRoom(call.id)) {
-      throw forbidden('You are not a joined participant of this call');
-    }
-    return call;
-  }
-
   /** Before sockets and stores close: every call ends (media dies with the process), once, told to everyone. */
   async beforeApplicationShutdown(): Promise<void> {
     for (const call of this.registry.liveCalls()) this.exits.endCall(call, 'failed');
-    await this.flush();
+    await Promise.all([this.writer.flush(), this.locks.flush()]);
   }
 }
 

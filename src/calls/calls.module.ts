@@ -13,6 +13,6 @@ import { SessionCalls } from './session-calls';
 @Module({
   imports: [MediaModule],
   providers: [CallRegistry, CallLogWriter, BusyLocks, CallExits, SessionCalls, CallService, CallMediaService, CallReconciler, CallHistoryService],
-  exports: [CallService, SessionCalls, CallMediaService, CallReconciler, CallHistoryService],
+  exports: [CallRegistry, CallLogWriter, BusyLocks, CallService, SessionCalls, CallMediaService, CallReconciler, CallHistoryService],
 })
 export class CallsModule {}

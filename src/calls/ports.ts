@@ -8,7 +8,11 @@ import type { Identity } from '../common/identity';
 export interface Actor extends Identity {
   socketId: string;
 }
-export { PARTICIPANT_CHANNEL, type ParticipantChannel } from '../common/participant-channel';
+import type { ParticipantChannel } from '../common/participant-channel';
+import type { CallEvents } from './call-messages';
+export { PARTICIPANT_CHANNEL } from '../common/participant-channel';
+/** The call domain's way out to devices, typed with the events it sends. */
+export type CallChannel = ParticipantChannel<CallEvents>;
 
 
 export interface CallParticipantRecord {

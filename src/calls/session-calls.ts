@@ -3,19 +3,19 @@ import { DomainError, forbidden, invalidState, notFound } from '../common/domain
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import type { MediaSource } from '../media/media.types';
-import type { CallWaitingAck } from '../signaling/catalogue';
+import type { WaitingCall } from './call-messages';
 import { CallParticipant, CallSession } from './call-session';
 import { SENT_TO_LOBBY } from './call-states';
 import { BusyLocks } from './busy-locks';
 import { CallExits } from './call-exits';
 import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
-import { PARTICIPANT_CHANNEL, type Actor, type Identity, type ParticipantChannel } from './ports';
+import { PARTICIPANT_CHANNEL, type Actor, type Identity, type CallChannel } from './ports';
 import { SESSION_DIRECTORY, SessionLobby, type SessionDirectory } from './session-lobby';
 
 export interface SessionDeps {
   config: AppConfig;
-  channel: ParticipantChannel;
+  channel: CallChannel;
   media: MediaPort;
   directory: SessionDirectory;
 }
@@ -35,7 +35,7 @@ export class SessionCalls {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(PARTICIPANT_CHANNEL) channel: ParticipantChannel,
+    @Inject(PARTICIPANT_CHANNEL) channel: CallChannel,
     @Inject(MEDIA_PORT) media: MediaPort,
     @Inject(SESSION_DIRECTORY) directory: SessionDirectory,
     private readonly registry: CallRegistry,
@@ -79,7 +79,7 @@ export class SessionCalls {
    * Applies the session's entry rules. Returns the waiting-room ack, or null when the actor
    * may take a seat now (the caller then seats them as for any call).
    */
-  async enter(actor: Actor, call: CallSession): Promise<CallWaitingAck | null> {
+  async enter(actor: Actor, call: CallSession): Promise<WaitingCall | null> {
     const session = call.session!;
     let me = call.participants.get(actor.userId);
     if (me?.present) return null; // a rejoin within the grace keeps an admitted seat

@@ -1,15 +1,17 @@
-import type { ServerEventName, ServerEvents } from '../signaling/catalogue';
+/** Event name -> payload, as each domain module declares what it sends. */
+export type EventMap = object;
 
 /**
  * How the domain reaches people: by user (every device) or by one socket, never a socket
- * object. Implemented by signaling/ (socket.io rooms); used by calls/ and presence/.
+ * object. Each module types it with the events it sends (calls/: CallEvents, presence/:
+ * PresenceEvents); signaling/ implements it for the whole catalogue over socket.io rooms.
  */
-export interface ParticipantChannel {
-  toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEvents[E]): void;
-  toSocket<E extends ServerEventName>(socketId: string, event: E, payload: ServerEvents[E]): void;
+export interface ParticipantChannel<M extends EventMap> {
+  toUser<E extends keyof M & string>(userId: string, event: E, payload: M[E]): void;
+  toSocket<E extends keyof M & string>(socketId: string, event: E, payload: M[E]): void;
   /** To every device of a user except one (e.g. the device that answered). */
-  toUserExcept<E extends ServerEventName>(userId: string, socketId: string, event: E, payload: ServerEvents[E]): void;
+  toUserExcept<E extends keyof M & string>(userId: string, socketId: string, event: E, payload: M[E]): void;
   /** To every connected client (presence changes). */
-  broadcast<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void;
+  broadcast<E extends keyof M & string>(event: E, payload: M[E]): void;
 }
 export const PARTICIPANT_CHANNEL = Symbol('PARTICIPANT_CHANNEL');

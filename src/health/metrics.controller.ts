@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { CallService } from '../calls/call.service';
+import { CallRegistry } from '../calls/call-registry';
 import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import { PresenceService } from '../presence/presence.service';
 import { SocketChannel } from '../signaling/socket-channel';
@@ -13,7 +13,7 @@ export class MetricsController {
   constructor(
     private readonly metrics: MetricsRegistry,
     @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
-    private readonly calls: CallService,
+    private readonly registry: CallRegistry,
     private readonly presence: PresenceService,
     @Inject(SocketChannel) private readonly channel: SocketChannel,
   ) {}
@@ -34,7 +34,7 @@ export class MetricsController {
     m.calls.reset();
     m.participants.reset();
     for (const s of ['initiated', 'ringing', 'active']) m.calls.set({ status: s }, 0);
-    for (const call of this.calls.liveCalls()) {
+    for (const call of this.registry.liveCalls()) {
       m.calls.inc({ status: call.status });
       for (const p of call.participants.values()) m.participants.inc({ state: p.state });
     }

@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Identity } from '../common/identity';
 import { PARTICIPANT_CHANNEL, type ParticipantChannel } from '../common/participant-channel';
 import { DomainError } from '../common/domain-error';
-import { PRESENCE_STORE, statusOf, type PresenceStatus, type PresenceStore } from './presence.store';
+import { PRESENCE_STORE, statusOf, type PresenceEvents, type PresenceStatus, type PresenceStore } from './presence.store';
 
 /** Who is online, busy or offline, across all of a user's devices and every gateway process. */
 @Injectable()
@@ -16,7 +16,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown,
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PRESENCE_STORE) readonly store: PresenceStore,
-    @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel,
+    @Inject(PARTICIPANT_CHANNEL) private readonly channel: ParticipantChannel<PresenceEvents>,
   ) {}
 
   private get ttlMs(): number {

@@ -5,6 +5,11 @@
  */
 export type PresenceStatus = 'online' | 'busy' | 'offline';
 
+/** What presence tells devices. */
+export interface PresenceEvents {
+  'presence:changed': { userId: string; status: PresenceStatus };
+}
+
 export interface BusyEntry {
   userId: string;
   callId: string;

@@ -2,10 +2,12 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } f
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import { CallHistoryService } from '../calls/call-history.service';
-import { CallService, type Actor } from '../calls/call.service';
-import type { Identity } from '../calls/ports';
+import { CallLogWriter } from '../calls/call-log-writer';
+import { CallMediaService } from '../calls/call-media.service';
+import { CallRegistry } from '../calls/call-registry';
+import type { ClientStatsReport } from '../calls/call-messages';
+import type { Actor, Identity } from '../calls/ports';
 import { MEDIA_PORT, type MediaPort } from '../media/media.port';
-import type { StatsReport } from '../signaling/catalogue';
 import { QUALITY_STORE, type ParticipantQuality, type QualitySampleRow, type QualityStore } from './ports';
 
 const HOUR = 3600_000;
@@ -25,7 +27,9 @@ export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly calls: CallService,
+    private readonly registry: CallRegistry,
+    private readonly seats: CallMediaService,
+    private readonly writer: CallLogWriter,
     private readonly history: CallHistoryService,
     @Inject(MEDIA_PORT) private readonly media: MediaPort,
     @Inject(QUALITY_STORE) private readonly store: QualityStore,
@@ -52,7 +56,7 @@ export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
 
   private async sampleAll(): Promise<void> {
     const at = new Date();
-    for (const call of this.calls.liveCalls()) {
+    for (const call of this.registry.liveCalls()) {
       if (call.status !== 'active') continue;
       for (const s of await this.media.qualitySamples(call.id)) {
         this.buffer.push({
@@ -77,8 +81,8 @@ export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** A client's getStats summary for a call it is seated in; at most one report per second per user. */
-  clientReport(actor: Actor, report: StatsReport): void {
-    this.calls.assertSeated(actor, report.callId);
+  clientReport(actor: Actor, report: ClientStatsReport): void {
+    this.seats.assertSeated(actor, report.callId);
     const now = Date.now();
     if (now - (this.lastReport.get(actor.userId) ?? 0) < 1000) throw new DomainError('RATE_LIMITED', 'stats:report at most once per second');
     this.lastReport.set(actor.userId, now);
@@ -107,7 +111,7 @@ export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
     if (!this.buffer.length) return;
     const rows = this.buffer;
     this.buffer = [];
-    await this.calls.flush(); // the call rows the samples point at are written first
+    await this.writer.flush(); // the call rows the samples point at are written first
     await this.store.append(rows);
   }
 

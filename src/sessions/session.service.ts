@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { z } from 'zod';
-import { CallService } from '../calls/call.service';
+import { CallLogWriter } from '../calls/call-log-writer';
 import { CALL_LOG_STORE, type CallEventEntry, type CallLogStore, type Identity } from '../calls/ports';
 import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -42,13 +42,13 @@ export class SessionService {
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
     private readonly jwt: JwtService,
-    private readonly calls: CallService,
+    private readonly writer: CallLogWriter,
   ) {}
 
   /** Every admission, denial, removal, mute, lock, extension and end, with actor and time. */
   async audit(who: Identity, id: string): Promise<{ sessionId: string; callId: string; events: CallEventEntry[] }> {
     const s = await this.hosted(who, id);
-    await this.calls.flush(); // what was acked is on record
+    await this.writer.flush(); // what was acked is on record
     const call = await this.log.find(s.callId);
     return { sessionId: s.id, callId: s.callId, events: call?.events ?? [] };
   }

@@ -7,9 +7,8 @@
 // The domain owns its states and reasons (calls/call-states.ts); the contract names them.
 export { CALL_STATUSES, END_REASONS, PARTICIPANT_STATES, LEAVE_REASONS, SENT_TO_LOBBY } from '../calls/call-states';
 export type { CallStatus, EndReason, ParticipantState, ParticipantRole, LeaveReason, ParticipantLeftReason } from '../calls/call-states';
-import type { EndReason, ParticipantLeftReason, ParticipantState } from '../calls/call-states';
 export type { MediaKind, MediaSource, ProducerInfo, TransportAck, ConsumeAck } from '../media/media.types';
-import type { ConsumeAck, MediaKind, MediaSource, ProducerInfo, TransportAck } from '../media/media.types';
+import type { ConsumeAck, MediaSource, TransportAck } from '../media/media.types';
 import type { CallInitiateRequest, CallRef, ConnectTransportRequest, ConsumeRequest, CreateTransportRequest, ProduceRequest, StatsReport } from './payload-schemas';
 
 // ---------- client -> server ----------
@@ -55,29 +54,15 @@ export type {
 } from './payload-schemas';
 
 // ---------- ack data ----------
-export type PresenceStatus = 'online' | 'busy' | 'offline';
+export type { PresenceStatus, PresenceEvents } from '../presence/presence.store';
+import type { PresenceEvents, PresenceStatus } from '../presence/presence.store';
 export interface PresenceListAck { users: { userId: string; status: PresenceStatus }[] }
-export interface ParticipantInfo { userId: string; name: string; state: ParticipantState }
 export type { IceServer } from '../calls/ice-server.types';
 import type { IceServer } from '../calls/ice-server.types';
 export interface CallInitiateAck { callId: string }
-export interface CallJoinAck {
-  callId: string;
-  /** Extensions: who started the call (the host of a group) and its media. */
-  initiatorId: string;
-  media: MediaKind;
-  routerRtpCapabilities: unknown;
-  iceServers: IceServer[];
-  participants: ParticipantInfo[];
-  producers: ProducerInfo[];
-  /** Sessions: the scheduled end, which hosts can extend. */
-  endsAt?: string;
-}
-/** A session guest held in the waiting room: no router capabilities, no media until admitted. */
-export interface CallWaitingAck {
-  callId: string;
-  state: 'waiting';
-}
+// The call domain's answers, under the contract's names.
+export type { JoinedCall as CallJoinAck, WaitingCall as CallWaitingAck, ParticipantInfo } from '../calls/call-messages';
+import type { CallEvents, JoinedCall as CallJoinAck, WaitingCall as CallWaitingAck } from '../calls/call-messages';
 
 /** Acks that carry nothing but success. */
 export type EmptyAck = Record<string, never>;
@@ -157,40 +142,8 @@ export const S2C = {
   sessionExtended: 'session:extended',
 } as const;
 
-export interface ServerEvents {
-  'call:incoming': { callId: string; from: { userId: string; name: string }; media: MediaKind; conversationId?: string };
-  'call:ringing': { callId: string; userId: string };
-  'call:participant-joined': { callId: string; userId: string; name: string };
-  'call:participant-reconnecting': { callId: string; userId: string };
-  'call:participant-left': { callId: string; userId: string; reason: ParticipantLeftReason };
-  'call:declined': { callId: string; userId: string };
-  'call:cancelled': { callId: string };
-  'call:media-toggled': { callId: string; userId: string; source: MediaSource; enabled: boolean };
-  'call:ended': { callId: string; reason: EndReason; durationSeconds: number };
-  'media:new-producer': { callId: string; producerId: string; userId: string; kind: MediaKind; source: MediaSource };
-  'media:producer-closed': { callId: string; producerId: string };
-  'media:consumer-closed': { callId: string; consumerId: string };
-  'presence:changed': { userId: string; status: PresenceStatus };
-  /** To a callee's other devices once one of them answered (stop ringing there), and to a device whose seat another device of the same user took over (leave the call UI, release media). */
-  'call:answered-elsewhere': { callId: string };
-  /** The call's media moved to another worker (its worker died, or an operator moved it): close both transports, keep local tracks, create new transports, produce again, consume again. The call goes on. */
-  'media:reconnect': { callId: string; reason: 'worker_died' | 'migrated'; routerRtpCapabilities: unknown; iceServers: IceServer[] };
-  /** To the session's hosts: someone is waiting to be admitted. */
-  'lobby:knock': { callId: string; userId: string; name: string };
-  /** To the admitted person: call call:join again to take a seat. */
-  'lobby:admitted': { callId: string };
-  /** To a waiting person: refused (`denied`) or waited too long (`timeout`). */
-  'lobby:denied': { callId: string; reason: 'denied' | 'timeout' };
-  /** To a participant a host sent back to the waiting room: their media is closed. */
-  'lobby:sent-back': { callId: string };
-  /** To a participant whose mic or camera a host paused. */
-  'host:muted': { callId: string; source: MediaSource; byUserId: string };
-  /** To a participant a host removed; they cannot rejoin this session. */
-  'host:removed': { callId: string };
-  'session:locked': { callId: string; locked: boolean };
-  'session:time-warning': { callId: string; secondsLeft: number; endsAt: string };
-  'session:extended': { callId: string; endsAt: string };
-}
+/** Every server event: what the call domain sends (calls/call-messages.ts) and what presence sends. */
+export type ServerEvents = CallEvents & PresenceEvents;
 export type ServerEventName = keyof ServerEvents;
 
 export const UNAUTHORIZED_MESSAGE = 'UNAUTHORIZED';

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { PARTICIPANT_CHANNEL } from '../calls/ports';
+import { PARTICIPANT_CHANNEL } from '../common/participant-channel';
 import { SocketChannel } from './socket-channel';
 
 /** Provides the socket.io-backed participant channel to the call domain. */

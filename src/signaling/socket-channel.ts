@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
-import type { ParticipantChannel } from '../calls/ports';
+import type { ParticipantChannel } from '../common/participant-channel';
 import type { ServerEventName, ServerEvents } from './catalogue';
 
 export const userRoom = (userId: string) => `user:${userId}`;
 
 /** The call domain's way out to devices, over socket.io rooms (one room per user). */
 @Injectable()
-export class SocketChannel implements ParticipantChannel {
+export class SocketChannel implements ParticipantChannel<ServerEvents> {
   private server?: Server;
 
   attach(server: Server): void {

@@ -2,6 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { createApp } from '../../src/bootstrap';
+import { BusyLocks } from '../../src/calls/busy-locks';
+import { CallLogWriter } from '../../src/calls/call-log-writer';
+import { CallRegistry } from '../../src/calls/call-registry';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import type { Env } from '../../src/config/config.schema';
 
@@ -25,6 +28,16 @@ export async function ensureTestDatabase(url = TEST_DATABASE_URL): Promise<void>
 
 /** Shared by every in-process test server, so tokens from one are valid on another (like a real deployment). */
 const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+
+/** The live calls a gateway hosts, and which call each user is in. */
+export function liveCalls(app: INestApplication): CallRegistry {
+  return app.get(CallRegistry);
+}
+
+/** Resolves when every pending call-log write and busy-lock release has landed. */
+export async function settled(app: INestApplication): Promise<void> {
+  await Promise.all([app.get(CallLogWriter).flush(), app.get(BusyLocks).flush()]);
+}
 
 export interface TestApp {
   app: INestApplication;

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CallService } from '../../src/calls/call.service';
 import { MediaService } from '../../src/media/media.service';
 import { AdminPage } from './admin-page';
-import { startTestApp, type TestApp } from './app';
+import { startTestApp, type TestApp, liveCalls } from './app';
 import { launchChromium, uniqueUser, WAIT_MS, eventually } from './chromium';
 import { ClientPage } from './client-page';
 
@@ -15,7 +15,7 @@ export { ClientPage } from './client-page';
 /** Ends, as an admin, every call still live on the server (cleanup after a failed test), exactly as `POST /api/calls/:id/end` does. */
 export async function endLiveCalls(t: TestApp): Promise<void> {
   const calls = t.app.get(CallService);
-  for (const id of calls.liveCallIds()) {
+  for (const id of liveCalls(t.app).liveCallIds()) {
     try {
       calls.end({ userId: 'test-cleanup', name: 'test cleanup', role: 'admin' }, id);
     } catch {

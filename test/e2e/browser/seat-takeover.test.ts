@@ -1,4 +1,4 @@
-import { CallService } from '../../../src/calls/call.service';
+import { liveCalls } from '../../support/app';
 import { bothWays, browserSuite, eventually, expectCaptureReleased, expectReceivingFrom, startOneToOneVideoCall } from '../../support/browser';
 
 /**
@@ -29,7 +29,7 @@ describe('browser: another device of the same user takes over the seat', () => {
     expect((await bob.events()).map((e) => e.event)).toContain('call:answered-elsewhere');
 
     // The seat is device 2's: the call goes on with bob still in it (device 1 sent no call:leave).
-    const call = suite.t.app.get(CallService).get(callId);
+    const call = liveCalls(suite.t.app).get(callId);
     expect(call?.status).toBe('active');
     expect(call?.participants.get(bob.userId)?.state).toBe('joined');
 

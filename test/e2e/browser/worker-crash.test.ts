@@ -1,6 +1,5 @@
-import { CallService } from '../../../src/calls/call.service';
 import { MediaService } from '../../../src/media/media.service';
-import { devToken } from '../../support/app';
+import { devToken, liveCalls } from '../../support/app';
 import {
   WAIT_MS,
   bothWays,
@@ -35,7 +34,7 @@ describe('browser: a media worker dies mid-call', () => {
     const media = suite.t.app.get(MediaService);
     expect(media.room(callId).host.pid).not.toBe(victim);
     await eventually(async () => media.counts(callId), (c) => c?.peers === 2 && c.transports === 4 && c.producers === expected.producers && c.consumers === expected.consumers, undefined, 'media re-created on the server');
-    expect(suite.t.app.get(CallService).get(callId)?.status).toBe('active');
+    expect(liveCalls(suite.t.app).get(callId)?.status).toBe('active');
   };
 
   /** Still in the same call: nothing ended, the local tracks are the ones from before (still live). */

@@ -4,8 +4,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { Client } from 'pg';
 import { MediaService } from '../../../src/media/media.service';
-import { CallService } from '../../../src/calls/call.service';
-import { connectUser, devToken, nextEvent, ok, request, startTestApp, TEST_DATABASE_URL, type TestApp } from '../../support/app';
+import { connectUser, devToken, nextEvent, ok, request, startTestApp, TEST_DATABASE_URL, type TestApp, liveCalls, settled } from '../../support/app';
 import { clientRtpCapabilities, opusRtpParameters } from './media-payloads';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -30,7 +29,7 @@ async function user(name: string): Promise<{ id: string; s: Socket }> {
 }
 
 async function callLog(callId: string) {
-  await t.app.get(CallService).flush();
+  await settled(t.app);
   const call = await db.query('SELECT * FROM call_sessions WHERE id = $1', [callId]);
   const participants = await db.query('SELECT * FROM call_participants WHERE call_id = $1 ORDER BY user_id', [callId]);
   return { call: call.rows[0], participants: participants.rows };
@@ -158,8 +157,8 @@ describe('1:1 calls', () => {
     expect((await endedPhone).reason).toBe('completed');
 
     expect(t.app.get(MediaService).counts(callId)).toBeUndefined();
-    expect(t.app.get(CallService).callOf(a.id)).toBeUndefined();
-    expect(t.app.get(CallService).callOf(b.id)).toBeUndefined();
+    expect(liveCalls(t.app).callOf(a.id)).toBeUndefined();
+    expect(liveCalls(t.app).callOf(b.id)).toBeUndefined();
     const log = await callLog(callId);
     expect(log.call).toMatchObject({ status: 'ended', end_reason: 'completed', initiator_id: a.id, media: 'audio' });
     expect(log.call.answered_at).not.toBeNull();
@@ -209,7 +208,7 @@ describe('1:1 calls', () => {
     await ok(b.s, 'call:decline', { callId });
     expect((await declined).userId).toBe(b.id);
     expect((await ended).reason).toBe('declined');
-    expect(t.app.get(CallService).callOf(a.id)).toBeUndefined();
+    expect(liveCalls(t.app).callOf(a.id)).toBeUndefined();
   });
 
   it('one side leaving ends a 1:1 call for the other', async () => {
@@ -236,8 +235,8 @@ describe('1:1 calls', () => {
     const res = await fetch(`${t.url}/api/calls/${callId}/end`, { method: 'POST', headers: { authorization: `Bearer ${await devToken(t.url, b.id)}` } });
     expect(res.status).toBe(200);
     expect((await ended).reason).toBe('completed');
-    expect(t.app.get(CallService).callOf(a.id)).toBeUndefined();
-    expect(t.app.get(CallService).callOf(b.id)).toBeUndefined();
+    expect(liveCalls(t.app).callOf(a.id)).toBeUndefined();
+    expect(liveCalls(t.app).callOf(b.id)).toBeUndefined();
     const again = await fetch(`${t.url}/api/calls/${callId}/end`, { method: 'POST', headers: { authorization: `Bearer ${await devToken(t.url, b.id)}` } });
     expect(again.status).toBe(404);
   });
@@ -260,7 +259,7 @@ describe('1:1 calls', () => {
     const ended = nextEvent<{ reason: string }>(a.s, 'call:ended', 5000);
     b2.disconnect();
     expect((await ended).reason).toBe('connection_lost');
-    expect(t.app.get(CallService).callOf(a.id)).toBeUndefined();
+    expect(liveCalls(t.app).callOf(a.id)).toBeUndefined();
   });
 });
 
@@ -277,7 +276,7 @@ describe('group calls', () => {
     const left = nextEvent<{ userId: string; reason: string }>(host.s, 'call:participant-left');
     await ok(c.s, 'call:leave', { callId });
     expect(await left).toMatchObject({ callId, userId: c.id, reason: 'left' });
-    expect(t.app.get(CallService).get(callId)?.status).toBe('active');
+    expect(liveCalls(t.app).get(callId)?.status).toBe('active');
 
     const d = await user('dave');
     expect(await request(d.s, 'call:end', { callId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

@@ -6,11 +6,10 @@
  */
 import { Client } from 'pg';
 import type { Socket } from 'socket.io-client';
-import { CallService } from '../../../src/calls/call.service';
 import { MediaService } from '../../../src/media/media.service';
 import { PresenceService } from '../../../src/presence/presence.service';
 import { io } from 'socket.io-client';
-import { devToken, request, startTestApp, TEST_DATABASE_URL, type AckResult, type TestApp } from '../../support/app';
+import { devToken, request, startTestApp, TEST_DATABASE_URL, type AckResult, type TestApp, liveCalls, settled } from '../../support/app';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CYCLES = Number(process.env.CHAOS_CYCLES ?? 300);
@@ -137,10 +136,10 @@ describe('chaos', () => {
     );
 
     // Let ring timeouts and reconnect graces run out, then the reconciler pass.
-    const calls = t.app.get(CallService);
+    const calls = liveCalls(t.app);
     for (let i = 0; i < 100 && calls.liveCallIds().length > 0; i++) await sleep(100);
     await sleep(200);
-    await calls.flush();
+    await settled(t.app);
 
     const ids = [...callIds];
     const rows = (await db.query('SELECT id, status, end_reason FROM call_sessions WHERE id = ANY($1::uuid[])', [ids])).rows as { id: string; status: string; end_reason: string | null }[];

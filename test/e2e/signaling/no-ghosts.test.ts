@@ -4,10 +4,9 @@
  */
 import type { Socket } from 'socket.io-client';
 import { Client } from 'pg';
-import { CallService } from '../../../src/calls/call.service';
 import { MediaService } from '../../../src/media/media.service';
 import { PresenceService } from '../../../src/presence/presence.service';
-import { connectUser, devToken, nextEvent, ok, request, startTestApp, TEST_DATABASE_URL, type TestApp } from '../../support/app';
+import { connectUser, devToken, nextEvent, ok, request, startTestApp, TEST_DATABASE_URL, type TestApp, liveCalls, settled } from '../../support/app';
 import { opusRtpParameters } from './media-payloads';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -30,7 +29,7 @@ describe.each([
     return { id, s };
   }
 
-  const calls = () => t.app.get(CallService);
+  const calls = () => liveCalls(t.app);
   const store = () => t.app.get(PresenceService).store;
 
   /** Collects every event of a name on a socket, to count them later. */
@@ -48,12 +47,12 @@ describe.each([
   }
 
   async function row(callId: string) {
-    await calls().flush();
+    await settled(t.app);
     return (await db.query('SELECT * FROM call_sessions WHERE id = $1', [callId])).rows[0];
   }
 
   async function endEvents(callId: string): Promise<number> {
-    await calls().flush();
+    await settled(t.app);
     return Number((await db.query(`SELECT count(*) FROM call_events WHERE call_id = $1 AND subject = 'call' AND to_state = 'ended'`, [callId])).rows[0].count);
   }
 
@@ -67,7 +66,7 @@ describe.each([
     for (const s of sockets.splice(0)) s.disconnect();
     // Give grace timers of dropped sockets time to run out, then: nothing may be left.
     await sleep(1200);
-    await calls().flush();
+    await settled(t.app);
     expect(calls().liveCallIds()).toEqual([]);
     expect(calls().busyUserIds()).toEqual([]);
     expect(await store().busyEntries()).toEqual([]);
@@ -124,7 +123,7 @@ describe.each([
     b.s.disconnect();
     expect((await reconnecting).userId).toBe(b.id);
     expect((await ended).reason).toBe('connection_lost');
-    await calls().flush();
+    await settled(t.app);
     expect(await store().busyHolder(a.id)).toBeNull();
     expect(await store().busyHolder(b.id)).toBeNull();
     expect(await t.app.get(PresenceService).status(a.id)).toBe('online');
@@ -240,7 +239,7 @@ describe.each([
     expect(await store().busyHolder(a.id)).toBe(callId);
     const res = await fetch(`${t.url}/api/calls/${callId}/end`, { method: 'POST', headers: { authorization: `Bearer ${await devToken(t.url, a.id)}` } });
     expect(res.status).toBe(200);
-    await calls().flush();
+    await settled(t.app);
     expect(await store().busyHolder(a.id)).toBeNull();
     expect(await store().busyHolder(b.id)).toBeNull();
     const again = await ok<{ callId: string }>(b.s, 'call:initiate', { calleeIds: [a.id], media: 'audio' });

@@ -4,11 +4,10 @@
  */
 import dgram from 'node:dgram';
 import type { Socket } from 'socket.io-client';
-import { CallService } from '../../../src/calls/call.service';
 import { MediaService } from '../../../src/media/media.service';
 import { QualityService } from '../../../src/quality/quality.service';
 import { QUALITY_STORE, type QualityStore } from '../../../src/quality/ports';
-import { connectUser, devToken, ok, request, startTestApp, type TestApp } from '../../support/app';
+import { connectUser, devToken, ok, request, startTestApp, type TestApp, liveCalls, settled } from '../../support/app';
 import { rtpPacket } from '../../support/rtp';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,7 +74,7 @@ describe('quality stats', () => {
     const outsider = await fetch(`${t.url}/api/calls/${callId}/quality`, { headers: { authorization: `Bearer ${await devToken(t.url, 'outsider')}` } });
     expect(outsider.status).toBe(404);
     await ok(a, 'call:end', { callId });
-    expect(t.app.get(CallService).get(callId)).toBeUndefined();
+    expect(liveCalls(t.app).get(callId)).toBeUndefined();
   });
 
   it('purges samples older than the retention and keeps the rest', async () => {
@@ -84,7 +83,7 @@ describe('quality stats', () => {
     sockets.push(a, b);
     const { callId } = await ok<{ callId: string }>(a, 'call:initiate', { calleeIds: [`q-r-${process.pid}`], media: 'audio' });
     await ok(a, 'call:cancel', { callId });
-    await t.app.get(CallService).flush();
+    await settled(t.app);
     const store = t.app.get<QualityStore>(QUALITY_STORE);
     const row = (daysAgo: number) => ({
       callId, userId: 'x', at: new Date(Date.now() - daysAgo * 86400_000), origin: 'server' as const, kind: 'audio' as const, direction: 'send' as const,

@@ -3,9 +3,8 @@
  * told to reconnect their media, and media signaling works again on the new worker.
  */
 import type { Socket } from 'socket.io-client';
-import { CallService } from '../../../src/calls/call.service';
 import { MediaService } from '../../../src/media/media.service';
-import { connectUser, nextEvent, ok, startTestApp, type TestApp } from '../../support/app';
+import { connectUser, nextEvent, ok, startTestApp, type TestApp, liveCalls } from '../../support/app';
 import { clientRtpCapabilities, opusRtpParameters } from './media-payloads';
 
 describe('media worker crash mid-call', () => {
@@ -46,7 +45,7 @@ describe('media worker crash mid-call', () => {
     expect(r).toMatchObject({ callId, reason: 'worker_died' });
     expect(r.routerRtpCapabilities.codecs.length).toBeGreaterThan(0);
     expect(media.room(callId).host.pid).not.toBe(victim);
-    expect(t.app.get(CallService).get(callId)?.status).toBe('active');
+    expect(liveCalls(t.app).get(callId)?.status).toBe('active');
 
     // Media signaling again, on the new router.
     const send2 = await ok<{ transportId: string }>(a, 'media:create-transport', { callId, direction: 'send' });
