@@ -9,10 +9,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io-client';
-import { CallService } from '../src/calls/call.service';
 import { MediaService } from '../src/media/media.service';
 import { PresenceService } from '../src/presence/presence.service';
-import { connectUser, nextEvent, ok, startTestApp } from '../test/support/app';
+import { connectUser, nextEvent, ok, settled, startTestApp } from '../test/support/app';
 import { printTable, summary } from './stats';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -33,7 +32,6 @@ async function run(label: string, env: Record<string, string>) {
   const t = await startTestApp({ LOG_LEVEL: 'error', RING_TIMEOUT_SECONDS: '30', ...env });
   const store = t.app.get(PresenceService).store;
   const media = t.app.get(MediaService);
-  const calls = t.app.get(CallService);
   const users: { id: string; s: Socket }[] = [];
   for (let i = 0; i < LANES * 2; i++) {
     const id = `bench-${label}-${process.pid}-${i}`;
@@ -72,7 +70,7 @@ async function run(label: string, env: Record<string, string>) {
       }
     }),
   );
-  await calls.flush();
+  await settled(t.app);
   for (const u of users) u.s.disconnect();
   await t.close();
   return { label, setup: summary(setup), release: summary(release), cyclesPerSecond: cycles / CYCLE_SECONDS };

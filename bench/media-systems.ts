@@ -10,6 +10,7 @@ import type { types as ms } from 'mediasoup';
 import { loadConfig } from '../src/config/app-config';
 import type { RoomSink } from '../src/media/media.port';
 import { MediaService } from '../src/media/media.service';
+import { createPlainTransport, consumerStats } from '../src/media/plain-transports';
 
 export type Kind = 'audio' | 'video';
 
@@ -94,7 +95,7 @@ export class OursSystem implements MediaSystem {
       workerPid: room.host.pid,
       rtpCapabilities: room.rtpCapabilities,
       async createIngest(userId) {
-        const t = await room.createPlainTransport(userId, { comedia: true });
+        const t = await createPlainTransport(room, userId, { comedia: true });
         return { transportId: t.id, port: t.tuple.localPort };
       },
       async produce(userId, transportId, kind, rtpParameters) {
@@ -102,7 +103,7 @@ export class OursSystem implements MediaSystem {
         return p.producerId;
       },
       async createEgress(userId, port) {
-        const t = await room.createPlainTransport(userId, { comedia: false });
+        const t = await createPlainTransport(room, userId, { comedia: false });
         await t.connect({ ip: '127.0.0.1', port });
         return t.id;
       },
@@ -112,7 +113,7 @@ export class OursSystem implements MediaSystem {
         return ack.consumerId;
       },
       async consumerPackets(userId, consumerId) {
-        return (await room.consumerStats(userId, consumerId)).packetCount;
+        return (await consumerStats(room, userId, consumerId)).packetCount;
       },
       close: () => svc.closeRoom(callId),
     };

@@ -39,7 +39,7 @@ export class MediaRoom {
     host: PooledWorker,
     router: ms.Router,
     private readonly sink: RoomSink,
-    private readonly network: RtcNetwork,
+    readonly network: RtcNetwork,
     private readonly onRouterLost: (room: MediaRoom) => void = () => this.fail('media router closed'),
     spread: { budget: number; makeRouter: RouterFactory } = { budget: Number.MAX_SAFE_INTEGER, makeRouter: () => Promise.reject(new Error('no spreading')) },
   ) {
@@ -157,16 +157,15 @@ export class MediaRoom {
   }
 
   async createWebRtcTransport(userId: string, direction: 'send' | 'recv'): Promise<TransportAck> {
-    this.assertOpen();
-    const { where, reserved } = await this.place(userId, direction === 'recv');
     // In server mode the transport joins the WebRtcServer of the worker that hosts its router
     // (primary or spread), so every transport of that worker shares its one UDP and TCP port.
-    const transport = await where.router.createWebRtcTransport({
-      ...webRtcTransportListen(this.network, where.host.webRtcServer),
-      initialAvailableOutgoingBitrate: 1_000_000,
-      appData: { userId, direction },
-    });
-    this.track(userId, transport, direction, where, reserved);
+    const transport = await this.addTransport(userId, direction, direction === 'recv', (where) =>
+      where.router.createWebRtcTransport({
+        ...webRtcTransportListen(this.network, where.host.webRtcServer),
+        initialAvailableOutgoingBitrate: 1_000_000,
+        appData: { userId, direction },
+      }),
+    );
     return {
       transportId: transport.id,
       iceParameters: transport.iceParameters,
@@ -175,22 +174,19 @@ export class MediaRoom {
     };
   }
 
-  /** RTP in/out without ICE/DTLS: for server-side ingest, recording and the capacity benchmark. */
-  /** `receive: true` places it like a receive transport (spread over routers when the budget is used). */
-  async createPlainTransport(userId: string, opts: { comedia: boolean; receive?: boolean }): Promise<ms.PlainTransport> {
+  /**
+   * Creates a transport where it belongs and tracks it as the user's (for the media layer's own
+   * transport kinds: WebRTC here, plain RTP in plain-transports.ts). Sending transports live on
+   * the primary router; receiving ones go where consumers fit.
+   */
+  async addTransport<T extends ms.WebRtcTransport | ms.PlainTransport>(userId: string, direction: Direction, receive: boolean, create: (where: RoomRouter) => Promise<T>): Promise<T> {
     this.assertOpen();
-    const { where, reserved } = await this.place(userId, opts.receive === true);
-    const transport = await where.router.createPlainTransport({
-      listenInfo: { protocol: 'udp', ip: this.network.listenIp, portRange: this.network.portRange },
-      rtcpMux: true,
-      comedia: opts.comedia,
-      appData: { userId, direction: 'plain' },
-    });
-    this.track(userId, transport, 'plain', where, reserved);
+    const { where, reserved } = await this.place(userId, receive);
+    const transport = await create(where);
+    this.track(userId, transport, direction, where, reserved);
     return transport;
   }
 
-  /** Sending transports live on the primary router; receiving ones go where consumers fit. */
   private async place(userId: string, receive: boolean): Promise<{ where: RoomRouter; reserved: number }> {
     if (!receive) return { where: this.routers.primary, reserved: 0 };
     const others = [...this.peers.keys()].filter((u) => u !== userId).length;
@@ -306,23 +302,20 @@ export class MediaRoom {
     return undefined;
   }
 
-  async resumeConsumer(userId: string, consumerId: string): Promise<void> {
+  /** The user's own consumer; NOT_FOUND otherwise. */
+  consumer(userId: string, consumerId: string): ms.Consumer {
     const c = this.peers.get(userId)?.consumers.get(consumerId);
     if (!c) throw notFound('consumer');
-    await c.consumer.resume().catch(mapMediaError);
+    return c.consumer;
+  }
+
+  async resumeConsumer(userId: string, consumerId: string): Promise<void> {
+    await this.consumer(userId, consumerId).resume().catch(mapMediaError);
   }
 
   /** Every producer's and consumer's quality, read from the worker (getStats) and score events. */
   qualitySamples(): Promise<MediaQualitySample[]> {
     return this.quality.samples(this.peers.values());
-  }
-
-  /** The worker's outbound counters for one consumer. */
-  async consumerStats(userId: string, consumerId: string): Promise<{ packetCount: number; byteCount: number }> {
-    const c = this.peers.get(userId)?.consumers.get(consumerId);
-    if (!c) throw notFound('consumer');
-    const out = (await c.consumer.getStats()).find((s) => s.type === 'outbound-rtp');
-    return { packetCount: out?.packetCount ?? 0, byteCount: out?.byteCount ?? 0 };
   }
 
   /** Returns the producer's info; throws NOT_FOUND unless the user owns it. */

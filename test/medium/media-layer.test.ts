@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/app-config';
 import type { RoomSink } from '../../src/media/media.port';
 import { MediaService } from '../../src/media/media.service';
 import { rtpPacket } from '../support/rtp';
+import { consumerStats, createPlainTransport } from '../../src/media/plain-transports';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -70,7 +71,7 @@ describe('media layer on real mediasoup workers', () => {
     const room = media.room(callId);
 
     // Producer side: a plain transport that learns our address from the first packet (comedia).
-    const ingest = await room.createPlainTransport('alice', { comedia: true });
+    const ingest = await createPlainTransport(room, 'alice', { comedia: true });
     const ssrc = 0x1234;
     const producer = await room.produce('alice', {
       transportId: ingest.id,
@@ -86,7 +87,7 @@ describe('media layer on real mediasoup workers', () => {
       if ((msg[1] & 0x7f) < 64 || (msg[1] & 0x7f) > 95) received++; // RTP, not RTCP
     });
     await new Promise<void>((r) => receiver.bind(0, '127.0.0.1', () => r()));
-    const egress = await room.createPlainTransport('bob', { comedia: false });
+    const egress = await createPlainTransport(room, 'bob', { comedia: false });
     await egress.connect({ ip: '127.0.0.1', port: receiver.address().port });
     const consumer = await room.consume('bob', {
       transportId: egress.id,
@@ -103,7 +104,7 @@ describe('media layer on real mediasoup workers', () => {
     }
     await waitFor(() => received >= 90);
     // The worker's own counters agree: the consumer sent what the producer received.
-    const sent = await room.consumerStats('bob', consumer.consumerId);
+    const sent = await consumerStats(room, 'bob', consumer.consumerId);
     expect(sent.packetCount).toBeGreaterThanOrEqual(90);
     expect(received).toBeGreaterThanOrEqual(90);
     expect(room.counts()).toEqual({ peers: 2, transports: 2, producers: 1, consumers: 1 });

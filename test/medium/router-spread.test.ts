@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/app-config';
 import type { RoomSink } from '../../src/media/media.port';
 import { MediaService } from '../../src/media/media.service';
 import { rtpPacket } from '../support/rtp';
+import { createPlainTransport } from '../../src/media/plain-transports';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sink: RoomSink = { producerClosed() {}, consumerClosed() {}, rehomed() {}, failed() {} };
@@ -25,7 +26,7 @@ describe('spreading a large call over workers', () => {
     const callId = '00000000-0000-4000-8000-000000000777';
     await media.openRoom(callId, sink);
     const room = media.room(callId);
-    const ingest = await room.createPlainTransport('speaker', { comedia: true });
+    const ingest = await createPlainTransport(room, 'speaker', { comedia: true });
     const producer = await room.produce('speaker', {
       transportId: ingest.id,
       kind: 'audio',
@@ -39,7 +40,7 @@ describe('spreading a large call over workers', () => {
       const l = { socket, received: 0 };
       socket.on('message', () => l.received++);
       await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-      const egress = await room.createPlainTransport(`listener${i}`, { comedia: false, receive: true });
+      const egress = await createPlainTransport(room, `listener${i}`, { comedia: false, receive: true });
       await egress.connect({ ip: '127.0.0.1', port: socket.address().port });
       const c = await room.consume(`listener${i}`, { transportId: egress.id, producerId: producer.producerId, rtpCapabilities: room.rtpCapabilities });
       await room.resumeConsumer(`listener${i}`, c.consumerId);

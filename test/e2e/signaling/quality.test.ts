@@ -9,6 +9,7 @@ import { QualityService } from '../../../src/quality/quality.service';
 import { QUALITY_STORE, type QualityStore } from '../../../src/quality/ports';
 import { connectUser, devToken, ok, request, startTestApp, type TestApp, liveCalls, settled } from '../../support/app';
 import { rtpPacket } from '../../support/rtp';
+import { createPlainTransport } from '../../../src/media/plain-transports';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,7 +38,7 @@ describe('quality stats', () => {
 
     // Real RTP into alice's producer, through a plain transport on the call's own router.
     const room = t.app.get(MediaService).room(callId);
-    const ingest = await room.createPlainTransport(aId, { comedia: true });
+    const ingest = await createPlainTransport(room, aId, { comedia: true });
     await room.produce(aId, {
       transportId: ingest.id,
       kind: 'audio',
