@@ -3,7 +3,7 @@ import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import { BusyLocks } from './busy-locks';
 import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
-import type { CallParticipant, CallSession } from './call-session';
+import type { CallParticipant, LiveCall } from './live-call';
 import type { EndReason, LeaveReason } from './call-states';
 import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type CallMetrics, type CallChannel } from './ports';
 
@@ -14,7 +14,7 @@ import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type CallMetrics, type C
 @Injectable()
 export class CallExits {
   private readonly logger = new Logger('Calls');
-  private readonly endedListeners: ((call: CallSession) => void)[] = [];
+  private readonly endedListeners: ((call: LiveCall) => void)[] = [];
 
   constructor(
     @Inject(PARTICIPANT_CHANNEL) private readonly channel: CallChannel,
@@ -26,11 +26,11 @@ export class CallExits {
   ) {}
 
   /** Called as a call ends, before its participants leave (a session closes its waiting room and clock). */
-  whenEnded(listener: (call: CallSession) => void): void {
+  whenEnded(listener: (call: LiveCall) => void): void {
     this.endedListeners.push(listener);
   }
 
-  leaveParticipant(call: CallSession, p: CallParticipant, reason: LeaveReason, actorId: string | null = null): void {
+  leaveParticipant(call: LiveCall, p: CallParticipant, reason: LeaveReason, actorId: string | null = null): void {
     const wasPresent = p.present;
     if (!p.transition('left', new Date(), reason, actorId)) return;
     p.leaveReason = reason;
@@ -48,7 +48,7 @@ export class CallExits {
   }
 
   /** Once, with one reason, releasing everyone and every media object. */
-  endCall(call: CallSession, reason: EndReason, actorId: string | null = null): void {
+  endCall(call: LiveCall, reason: EndReason, actorId: string | null = null): void {
     const wasActive = call.status === 'active';
     if (!call.transition('ended', reason, new Date(), actorId)) return;
     if (call.ringTimer) clearTimeout(call.ringTimer);
@@ -69,9 +69,9 @@ export class CallExits {
   }
 
   /** After someone left: an ordinary call that is over ends; otherwise the change is recorded. */
-  endIfOver(call: CallSession, lostReason?: EndReason): void {
+  endIfOver(call: LiveCall, lostReason?: EndReason): void {
     // A session runs until a host ends it or its time is up, however many are in it.
-    if (call.status === 'ended' || call.session) return;
+    if (call.status === 'ended' || call.controls) return;
     const present = [...call.participants.values()].filter((p) => p.present).length;
     const pending = [...call.participants.values()].some((p) => p.pending);
     const initiatorGone = call.participants.get(call.initiatorId)?.state === 'left';
@@ -83,7 +83,7 @@ export class CallExits {
   }
 
   /** Records whether a participant's mic and camera are sending; persisted when it changed. */
-  recordMediaState(call: CallSession, userId: string, audio: boolean, video: boolean): void {
+  recordMediaState(call: LiveCall, userId: string, audio: boolean, video: boolean): void {
     const p = call.participants.get(userId);
     if (!p || (p.audioEnabled === audio && p.videoEnabled === video)) return;
     p.audioEnabled = audio;
@@ -91,7 +91,7 @@ export class CallExits {
     this.writer.persist(call);
   }
 
-  toPresentOthers(call: CallSession, userId: string, fn: (p: CallParticipant) => void): void {
+  toPresentOthers(call: LiveCall, userId: string, fn: (p: CallParticipant) => void): void {
     for (const p of call.others(userId)) if (p.state === 'joined' && p.socketId) fn(p);
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import type { CallSession } from './call-session';
+import type { LiveCall } from './live-call';
 import { CALL_LOG_STORE, type CallLogStore } from './ports';
 
 /** The call log's writer: one queue per call, so the log never sees an older state after a newer one. */
@@ -14,7 +14,7 @@ export class CallLogWriter {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  persist(call: CallSession): void {
+  persist(call: LiveCall): void {
     const record = call.toRecord();
     const prev = this.queue.get(call.id) ?? Promise.resolve();
     const next = prev

@@ -3,7 +3,7 @@ import { forbidden } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import type { ConsumeAck, ConsumeInput, DtlsInput, ProduceInput, ProducerInfo, TransportAck } from '../media/media.types';
-import type { CallSession } from './call-session';
+import type { LiveCall } from './live-call';
 import { CallExits } from './call-exits';
 import { CallRegistry } from './call-registry';
 import type { IceServer } from './ice-server.types';
@@ -87,7 +87,7 @@ export class CallMediaService {
   }
 
   /** The call in which this device holds a joined seat with media; anything else is FORBIDDEN. */
-  private seatedCall(actor: Actor, callId?: string): CallSession {
+  private seatedCall(actor: Actor, callId?: string): LiveCall {
     const call = callId ? this.registry.get(callId) : this.registry.callOf(actor.userId);
     const me = call?.participants.get(actor.userId);
     if (!call || !me || me.state !== 'joined' || me.socketId !== actor.socketId || !this.media.hasRoom(call.id)) {
@@ -97,7 +97,7 @@ export class CallMediaService {
   }
 
   /** Records whether the user's mic and camera are sending, as the media layer sees it. */
-  private syncMediaState(call: CallSession, userId: string): void {
+  private syncMediaState(call: LiveCall, userId: string): void {
     const mine = this.media.producers(call.id).filter((x) => x.userId === userId && !x.paused);
     this.exits.recordMediaState(call, userId, mine.some((x) => x.kind === 'audio'), mine.some((x) => x.kind === 'video'));
   }

@@ -71,7 +71,7 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
     // 1. Live here but never answered past the ring timeout (the ring timer's safety net).
     const ringLimit = Date.now() - this.config.RING_TIMEOUT_SECONDS * 1000;
     for (const call of this.registry.liveCalls()) {
-      if (!call.session && call.status !== 'active' && call.createdAt.getTime() < ringLimit) {
+      if (!call.controls && call.status !== 'active' && call.createdAt.getTime() < ringLimit) {
         this.exits.endCall(call, 'missed');
         report.staleCallsEnded++;
       }

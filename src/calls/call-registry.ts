@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PresenceService } from '../presence/presence.service';
-import type { CallSession } from './call-session';
+import type { LiveCall } from './live-call';
 
 /**
  * The live calls this gateway hosts and which call each user is in. Lives in this process
@@ -9,14 +9,14 @@ import type { CallSession } from './call-session';
  */
 @Injectable()
 export class CallRegistry {
-  private readonly calls = new Map<string, CallSession>();
+  private readonly calls = new Map<string, LiveCall>();
   /** userId -> callId of the one call the user is in (ringing, joined or reconnecting). */
   private readonly userCall = new Map<string, string>();
 
   constructor(private readonly presence: PresenceService) {}
 
   /** Starts hosting a call. */
-  register(call: CallSession): void {
+  register(call: LiveCall): void {
     this.calls.set(call.id, call);
   }
 
@@ -25,7 +25,7 @@ export class CallRegistry {
     this.calls.delete(callId);
   }
 
-  get(callId: string): CallSession | undefined {
+  get(callId: string): LiveCall | undefined {
     return this.calls.get(callId);
   }
 
@@ -33,7 +33,7 @@ export class CallRegistry {
     return this.calls.has(callId);
   }
 
-  liveCalls(): CallSession[] {
+  liveCalls(): LiveCall[] {
     return [...this.calls.values()];
   }
 
@@ -41,7 +41,7 @@ export class CallRegistry {
     return [...this.calls.keys()];
   }
 
-  callOf(userId: string): CallSession | undefined {
+  callOf(userId: string): LiveCall | undefined {
     const id = this.userCall.get(userId);
     return id ? this.calls.get(id) : undefined;
   }

@@ -5,7 +5,7 @@
  */
 
 export const CALL_STATUSES = ['initiated', 'ringing', 'active', 'ended'] as const;
-/** A call's status; it only moves forward (see call-session.ts). */
+/** A call's status; it only moves forward (see live-call.ts). */
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 export const END_REASONS = ['completed', 'cancelled', 'declined', 'missed', 'connection_lost', 'force_ended', 'time_limit', 'failed'] as const;

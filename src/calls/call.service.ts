@@ -9,7 +9,7 @@ import { CallExits } from './call-exits';
 import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
 import type { InitiateCall, JoinedCall, WaitingCall } from './call-messages';
-import { CallParticipant, CallSession } from './call-session';
+import { CallParticipant, LiveCall } from './live-call';
 import { iceServersFromSettings } from './ice-servers';
 import { SessionCalls } from './session-calls';
 import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type Actor, type CallMetrics, type Identity, type CallChannel } from './ports';
@@ -83,7 +83,7 @@ export class CallService implements BeforeApplicationShutdown {
     if (locked.kind === 'caller-busy') throw new DomainError('ALREADY_IN_CALL', 'You are already in a call', { callId: locked.heldBy ?? undefined });
     if (locked.kind === 'callees-busy') throw new DomainError('USER_BUSY', 'User is currently in another call', { busyUserIds: locked.busy });
 
-    const call = new CallSession(callId, actor.userId, req.media, req.conversationId ?? null);
+    const call = new LiveCall(callId, actor.userId, req.media, req.conversationId ?? null);
     const caller = new CallParticipant(actor.userId, actor.name, 'initiator');
     call.addParticipant(caller);
     caller.transition('joined', new Date(), null, actor.userId);
@@ -114,7 +114,7 @@ export class CallService implements BeforeApplicationShutdown {
     const started = performance.now();
     if (actor.scope && actor.scope.callId !== callId) throw forbidden('A session guest can only join that session');
     const call = this.registry.get(callId) ?? (await this.sessions.open(callId));
-    if (call.session) {
+    if (call.controls) {
       const waiting = await this.sessions.enter(actor, call);
       if (waiting) return waiting;
     }
@@ -145,7 +145,7 @@ export class CallService implements BeforeApplicationShutdown {
       this.media.closeRoom(call.id);
       throw invalidState('call has ended');
     }
-    if ((me.role === 'callee' || call.session) && call.transition('active', undefined, new Date(), actor.userId)) {
+    if ((me.role === 'callee' || call.controls) && call.transition('active', undefined, new Date(), actor.userId)) {
       if (call.ringTimer) clearTimeout(call.ringTimer);
       call.ringTimer = null;
       this.logger.log({ callId: call.id, userId: actor.userId }, 'call answered');
@@ -165,7 +165,7 @@ export class CallService implements BeforeApplicationShutdown {
       iceServers: iceServersFromSettings(this.config, actor.userId),
       participants: [...call.participants.values()].map((p) => ({ userId: p.userId, name: p.name, state: p.state })),
       producers: this.media.producers(call.id).filter((p) => p.userId !== actor.userId),
-      ...(call.session ? { endsAt: call.session.endsAt.toISOString() } : {}),
+      ...(call.controls ? { endsAt: call.controls.endsAt.toISOString() } : {}),
     };
   }
 
@@ -198,8 +198,8 @@ export class CallService implements BeforeApplicationShutdown {
   end(actor: Identity, callId: string): void {
     const call = this.liveCall(callId);
     const me = call.participants.get(actor.userId);
-    const host = call.session ? call.session.isHost(actor.userId) : call.initiatorId === actor.userId;
-    const allowed = actor.role === 'admin' || (me && (!call.isGroup || host)) || (call.session !== null && host);
+    const host = call.controls ? call.controls.isHost(actor.userId) : call.initiatorId === actor.userId;
+    const allowed = actor.role === 'admin' || (me && (!call.isGroup || host)) || (call.controls !== null && host);
     if (!allowed) throw forbidden(call.isGroup ? 'Only the host can end a group call' : 'You are not a participant of this call');
     this.exits.endCall(call, actor.role === 'admin' && !me ? 'force_ended' : call.status === 'active' ? 'completed' : 'cancelled', actor.userId);
   }
@@ -238,13 +238,13 @@ export class CallService implements BeforeApplicationShutdown {
     this.writer.persist(call);
   }
 
-  private callOf(userId: string): CallSession | undefined {
+  private callOf(userId: string): LiveCall | undefined {
     return this.registry.callOf(userId);
   }
 
   // ---------------------------------------------------------------- helpers
 
-  private roomSink(call: CallSession): RoomSink {
+  private roomSink(call: LiveCall): RoomSink {
     return {
       producerClosed: (producerId, ownerId) =>
         this.exits.toPresentOthers(call, ownerId, (p) => this.channel.toSocket(p.socketId!, 'media:producer-closed', { callId: call.id, producerId })),
@@ -271,7 +271,7 @@ export class CallService implements BeforeApplicationShutdown {
     };
   }
 
-  private liveCall(callId: string): CallSession {
+  private liveCall(callId: string): LiveCall {
     const call = this.registry.get(callId);
     if (!call) throw notFound('call');
     return call;

@@ -1,4 +1,4 @@
-import type { CallEvent } from './call-session';
+import type { CallEvent } from './live-call';
 import type { ParticipantRole } from './call-states';
 // Identity and the participant channel live in common/ (presence/ uses them too); re-exported for the domain.
 export type { Identity } from '../common/identity';

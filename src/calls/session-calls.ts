@@ -4,14 +4,14 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import type { MediaSource } from '../media/media.types';
 import type { WaitingCall } from './call-messages';
-import { CallParticipant, CallSession } from './call-session';
+import { CallParticipant, LiveCall } from './live-call';
 import { SENT_TO_LOBBY } from './call-states';
 import { BusyLocks } from './busy-locks';
 import { CallExits } from './call-exits';
 import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
 import { PARTICIPANT_CHANNEL, type Actor, type Identity, type CallChannel } from './ports';
-import { SESSION_DIRECTORY, SessionLobby, type SessionDirectory } from './session-lobby';
+import { SESSION_DIRECTORY, SessionControls, type SessionDirectory } from './session-controls';
 
 export interface SessionDeps {
   config: AppConfig;
@@ -29,7 +29,7 @@ export interface SessionDeps {
 @Injectable()
 export class SessionCalls {
   private readonly logger = new Logger('Sessions');
-  private readonly opening = new Map<string, Promise<CallSession>>();
+  private readonly opening = new Map<string, Promise<LiveCall>>();
 
   private readonly deps: SessionDeps;
 
@@ -45,12 +45,12 @@ export class SessionCalls {
   ) {
     this.deps = { config, channel, media, directory };
     exits.whenEnded((call) => {
-      if (call.session) this.closed(call);
+      if (call.controls) this.closed(call);
     });
   }
 
   /** The live call of a scheduled session, opened on its first join. */
-  open(callId: string): Promise<CallSession> {
+  open(callId: string): Promise<LiveCall> {
     let pending = this.opening.get(callId);
     if (!pending) {
       pending = this.load(callId).finally(() => this.opening.delete(callId));
@@ -59,16 +59,16 @@ export class SessionCalls {
     return pending;
   }
 
-  private async load(callId: string): Promise<CallSession> {
+  private async load(callId: string): Promise<LiveCall> {
     const live = this.registry.get(callId);
     if (live) return live;
     const info = await this.deps.directory.byCallId(callId);
     if (!info) throw notFound('call');
     if (info.status !== 'scheduled') throw invalidState(`session is ${info.status}`);
-    const lobby = new SessionLobby(info);
-    if (lobby.endsAt.getTime() <= Date.now()) throw invalidState('session is over');
-    const call = new CallSession(callId, info.createdBy, 'video', null);
-    call.session = lobby;
+    const controls = new SessionControls(info);
+    if (controls.endsAt.getTime() <= Date.now()) throw invalidState('session is over');
+    const call = new LiveCall(callId, info.createdBy, 'video', null);
+    call.controls = controls;
     this.registry.register(call);
     this.schedule(call);
     this.logger.log({ callId, sessionId: info.sessionId }, 'session opened');
@@ -79,17 +79,17 @@ export class SessionCalls {
    * Applies the session's entry rules. Returns the waiting-room ack, or null when the actor
    * may take a seat now (the caller then seats them as for any call).
    */
-  async enter(actor: Actor, call: CallSession): Promise<WaitingCall | null> {
-    const session = call.session!;
+  async enter(actor: Actor, call: LiveCall): Promise<WaitingCall | null> {
+    const controls = call.controls!;
     let me = call.participants.get(actor.userId);
     if (me?.present) return null; // a rejoin within the grace keeps an admitted seat
-    if (session.blocked.has(actor.userId)) throw forbidden('You cannot rejoin this session');
-    const host = session.isHost(actor.userId);
-    const admitted = host || session.admitted.has(actor.userId) || !session.info.lobby;
-    if (!host && session.locked && !session.admitted.has(actor.userId)) throw forbidden('The session is locked');
+    if (controls.blocked.has(actor.userId)) throw forbidden('You cannot rejoin this session');
+    const host = controls.isHost(actor.userId);
+    const admitted = host || controls.admitted.has(actor.userId) || !controls.info.lobby;
+    if (!host && controls.locked && !controls.admitted.has(actor.userId)) throw forbidden('The session is locked');
     if (admitted && !host) {
       const seated = [...call.participants.values()].filter((p) => p.present).length;
-      if (seated >= session.info.maxParticipants) throw new DomainError('FORBIDDEN', 'The session is full');
+      if (seated >= controls.info.maxParticipants) throw new DomainError('FORBIDDEN', 'The session is full');
     }
     if (!me || me.state === 'left') {
       if (!(await this.locks.acquire(actor.userId, call.id))) {
@@ -100,7 +100,7 @@ export class SessionCalls {
       this.registry.indexUser(actor.userId, call.id);
     }
     if (admitted) {
-      this.clearLobbyTimer(session, actor.userId);
+      this.clearLobbyTimer(controls, actor.userId);
       return null;
     }
     me.name = actor.name;
@@ -115,34 +115,34 @@ export class SessionCalls {
   // ------------------------------------------------------------------ host controls
 
   admit(host: Identity, callId: string, userId: string): void {
-    const { call, session } = this.hosted(host, callId);
+    const { call, controls } = this.hosted(host, callId);
     const p = call.participants.get(userId);
     if (!p || !p.waiting) throw invalidState('That person is not in the waiting room');
-    this.admitOne(call, session, p, host.userId);
+    this.admitOne(call, controls, p, host.userId);
     this.writer.persist(call);
   }
 
   admitAll(host: Identity, callId: string): { admitted: number } {
-    const { call, session } = this.hosted(host, callId);
+    const { call, controls } = this.hosted(host, callId);
     const waiting = [...call.participants.values()].filter((p) => p.waiting);
-    for (const p of waiting) this.admitOne(call, session, p, host.userId);
+    for (const p of waiting) this.admitOne(call, controls, p, host.userId);
     this.writer.persist(call);
     return { admitted: waiting.length };
   }
 
-  private admitOne(call: CallSession, session: SessionLobby, p: CallParticipant, hostId: string): void {
-    session.admitted.add(p.userId);
-    this.clearLobbyTimer(session, p.userId);
+  private admitOne(call: LiveCall, controls: SessionControls, p: CallParticipant, hostId: string): void {
+    controls.admitted.add(p.userId);
+    this.clearLobbyTimer(controls, p.userId);
     call.recordControl('admit', p.userId, hostId);
     if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:admitted', { callId: call.id });
   }
 
   deny(host: Identity, callId: string, userId: string): void {
-    const { call, session } = this.hosted(host, callId);
+    const { call, controls } = this.hosted(host, callId);
     const p = call.participants.get(userId);
     if (!p || !p.waiting) throw invalidState('That person is not in the waiting room');
-    session.blocked.add(userId);
-    this.clearLobbyTimer(session, userId);
+    controls.blocked.add(userId);
+    this.clearLobbyTimer(controls, userId);
     if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:denied', { callId, reason: 'denied' });
     this.exits.leaveParticipant(call, p, 'denied', host.userId);
     this.writer.persist(call);
@@ -150,10 +150,10 @@ export class SessionCalls {
 
   /** Back to the waiting room: their transports close and their media disappears for everyone. */
   sendBack(host: Identity, callId: string, userId: string): void {
-    const { call, session } = this.hosted(host, callId);
+    const { call, controls } = this.hosted(host, callId);
     const p = call.participants.get(userId);
-    if (!p || p.state !== 'joined' || session.isHost(userId)) throw invalidState('That person is not seated as a participant');
-    session.admitted.delete(userId);
+    if (!p || p.state !== 'joined' || controls.isHost(userId)) throw invalidState('That person is not seated as a participant');
+    controls.admitted.delete(userId);
     this.deps.media.removePeer(callId, userId);
     p.transition('waiting', new Date(), SENT_TO_LOBBY, host.userId);
     this.exits.recordMediaState(call, userId, false, false);
@@ -186,97 +186,97 @@ export class SessionCalls {
 
   /** Out of the session for good (a new admission cannot bring them back). */
   remove(host: Identity, callId: string, userId: string): void {
-    const { call, session } = this.hosted(host, callId);
+    const { call, controls } = this.hosted(host, callId);
     const p = call.participants.get(userId);
-    if (!p || p.state === 'left' || session.isHost(userId)) throw invalidState('That person is not a participant');
-    session.blocked.add(userId);
-    session.admitted.delete(userId);
-    this.clearLobbyTimer(session, userId);
+    if (!p || p.state === 'left' || controls.isHost(userId)) throw invalidState('That person is not a participant');
+    controls.blocked.add(userId);
+    controls.admitted.delete(userId);
+    this.clearLobbyTimer(controls, userId);
     this.deps.channel.toUser(userId, 'host:removed', { callId });
     this.exits.leaveParticipant(call, p, 'removed', host.userId);
     this.writer.persist(call);
   }
 
   async lock(host: Identity, callId: string, locked: boolean): Promise<void> {
-    const { call, session } = this.hosted(host, callId);
-    session.locked = locked;
-    await this.deps.directory.setLocked(session.info.sessionId, locked);
+    const { call, controls } = this.hosted(host, callId);
+    controls.locked = locked;
+    await this.deps.directory.setLocked(controls.info.sessionId, locked);
     call.recordControl(locked ? 'lock' : 'unlock', null, host.userId);
     for (const p of call.participants.values()) if (p.present || p.waiting) this.deps.channel.toUser(p.userId, 'session:locked', { callId, locked });
     this.writer.persist(call);
   }
 
   async extend(host: Identity, callId: string, minutes: number): Promise<{ endsAt: string }> {
-    const { call, session } = this.hosted(host, callId);
-    session.endsAt = new Date(session.endsAt.getTime() + minutes * 60_000);
-    const duration = Math.round((session.endsAt.getTime() - session.info.startsAt.getTime()) / 60_000);
-    await this.deps.directory.setDuration(session.info.sessionId, duration);
+    const { call, controls } = this.hosted(host, callId);
+    controls.endsAt = new Date(controls.endsAt.getTime() + minutes * 60_000);
+    const duration = Math.round((controls.endsAt.getTime() - controls.info.startsAt.getTime()) / 60_000);
+    await this.deps.directory.setDuration(controls.info.sessionId, duration);
     this.schedule(call);
     call.recordControl('extend', null, host.userId, `+${minutes}m`);
-    const endsAt = session.endsAt.toISOString();
+    const endsAt = controls.endsAt.toISOString();
     for (const p of call.participants.values()) if (p.present || p.waiting) this.deps.channel.toUser(p.userId, 'session:extended', { callId, endsAt });
     this.writer.persist(call);
     return { endsAt };
   }
 
   /** The call ended (any path): timers stop, and the session is over. */
-  closed(call: CallSession): void {
-    call.session!.clearTimers();
-    void this.deps.directory.markEnded(call.session!.info.sessionId).catch((err: Error) =>
+  closed(call: LiveCall): void {
+    call.controls!.clearTimers();
+    void this.deps.directory.markEnded(call.controls!.info.sessionId).catch((err: Error) =>
       this.logger.error({ callId: call.id, err: err.message }, 'could not mark the session ended'),
     );
   }
 
   // ------------------------------------------------------------------ helpers
 
-  private hosted(who: Identity, callId: string): { call: CallSession; session: SessionLobby } {
+  private hosted(who: Identity, callId: string): { call: LiveCall; controls: SessionControls } {
     const call = this.registry.get(callId);
-    if (!call?.session) throw notFound('session call');
-    if (!call.session.isHost(who.userId) && who.role !== 'admin') throw forbidden('Only a host of this session can do that');
-    return { call, session: call.session };
+    if (!call?.controls) throw notFound('session call');
+    if (!call.controls.isHost(who.userId) && who.role !== 'admin') throw forbidden('Only a host of this session can do that');
+    return { call, controls: call.controls };
   }
 
-  private toHosts(call: CallSession, fn: (hostId: string) => void): void {
-    for (const p of call.participants.values()) if (p.present && call.session!.isHost(p.userId)) fn(p.userId);
+  private toHosts(call: LiveCall, fn: (hostId: string) => void): void {
+    for (const p of call.participants.values()) if (p.present && call.controls!.isHost(p.userId)) fn(p.userId);
   }
 
-  private startLobbyTimer(call: CallSession, p: CallParticipant): void {
-    const session = call.session!;
-    this.clearLobbyTimer(session, p.userId);
+  private startLobbyTimer(call: LiveCall, p: CallParticipant): void {
+    const controls = call.controls!;
+    this.clearLobbyTimer(controls, p.userId);
     const timer = setTimeout(() => {
-      session.lobbyTimers.delete(p.userId);
+      controls.lobbyTimers.delete(p.userId);
       if (!p.waiting || call.status === 'ended') return;
       if (p.socketId) this.deps.channel.toSocket(p.socketId, 'lobby:denied', { callId: call.id, reason: 'timeout' });
       this.exits.leaveParticipant(call, p, 'lobby_timeout');
       this.writer.persist(call);
     }, this.deps.config.LOBBY_TIMEOUT_SECONDS * 1000);
     timer.unref();
-    session.lobbyTimers.set(p.userId, timer);
+    controls.lobbyTimers.set(p.userId, timer);
   }
 
-  private clearLobbyTimer(session: SessionLobby, userId: string): void {
-    const t = session.lobbyTimers.get(userId);
+  private clearLobbyTimer(controls: SessionControls, userId: string): void {
+    const t = controls.lobbyTimers.get(userId);
     if (t) clearTimeout(t);
-    session.lobbyTimers.delete(userId);
+    controls.lobbyTimers.delete(userId);
   }
 
   /** Warnings before the end, then the end itself (`time_limit`), owned by the server. */
-  private schedule(call: CallSession): void {
-    const session = call.session!;
-    for (const t of session.clockTimers) clearTimeout(t);
-    session.clockTimers = [];
-    const left = session.endsAt.getTime() - Date.now();
+  private schedule(call: LiveCall): void {
+    const controls = call.controls!;
+    for (const t of controls.clockTimers) clearTimeout(t);
+    controls.clockTimers = [];
+    const left = controls.endsAt.getTime() - Date.now();
     for (const seconds of this.deps.config.SESSION_WARNING_SECONDS) {
       if (left > seconds * 1000) {
-        session.clockTimers.push(
+        controls.clockTimers.push(
           setTimeout(() => {
-            const payload = { callId: call.id, secondsLeft: seconds, endsAt: session.endsAt.toISOString() };
+            const payload = { callId: call.id, secondsLeft: seconds, endsAt: controls.endsAt.toISOString() };
             for (const p of call.participants.values()) if (p.present || p.waiting) this.deps.channel.toUser(p.userId, 'session:time-warning', payload);
           }, left - seconds * 1000),
         );
       }
     }
-    session.clockTimers.push(setTimeout(() => this.exits.endCall(call, 'time_limit'), Math.max(0, left)));
-    for (const t of session.clockTimers) t.unref();
+    controls.clockTimers.push(setTimeout(() => this.exits.endCall(call, 'time_limit'), Math.max(0, left)));
+    for (const t of controls.clockTimers) t.unref();
   }
 }

@@ -6,7 +6,7 @@ import { DatabaseHealth } from './database-health';
 import { TypeOrmQualityStore } from './quality.store';
 import { TypeOrmSessionStore } from './session.store';
 import { SESSION_STORE } from '../sessions/ports';
-import { SESSION_DIRECTORY } from '../calls/session-lobby';
+import { SESSION_DIRECTORY } from '../calls/session-controls';
 import { QUALITY_STORE } from '../quality/ports';
 import { dataSourceOptions } from './data-source';
 import { openMigrated } from './migrate';

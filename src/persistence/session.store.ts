@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ArrayContains, DataSource } from 'typeorm';
-import type { SessionDirectory, SessionInfo } from '../calls/session-lobby';
+import type { SessionDirectory, SessionInfo } from '../calls/session-controls';
 import type { SessionRecord, SessionStore } from '../sessions/ports';
 import { CallEventEntity } from './entities/call-event.entity';
 import { CallSessionEntity } from './entities/call-session.entity';

@@ -1,7 +1,7 @@
 import type { MediaKind } from '../media/media.types';
 import type { CallStatus, EndReason, LeaveReason, ParticipantRole, ParticipantState } from './call-states';
 import type { CallRecord } from './ports';
-import type { SessionLobby } from './session-lobby';
+import type { SessionControls } from './session-controls';
 
 const CALL_NEXT: Record<CallStatus, readonly CallStatus[]> = {
   initiated: ['ringing', 'active', 'ended'],
@@ -77,7 +77,7 @@ export class CallParticipant {
   }
 }
 
-export class CallSession {
+export class LiveCall {
   status: CallStatus = 'initiated';
   endReason: EndReason | null = null;
   readonly createdAt = new Date();
@@ -86,7 +86,7 @@ export class CallSession {
   readonly participants = new Map<string, CallParticipant>();
   ringTimer: NodeJS.Timeout | null = null;
   /** Set for a scheduled session's call: hosts, waiting room and clock. */
-  session: SessionLobby | null = null;
+  controls: SessionControls | null = null;
   /** Transitions not yet written to the event log (drained by the persistence path). */
   private pendingEvents: CallEvent[] = [];
 
@@ -116,7 +116,7 @@ export class CallSession {
   }
 
   get isGroup(): boolean {
-    return this.session !== null || this.participants.size > 2;
+    return this.controls !== null || this.participants.size > 2;
   }
 
   get durationSeconds(): number {

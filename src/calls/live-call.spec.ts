@@ -1,7 +1,7 @@
-import { CallParticipant, CallSession } from './call-session';
+import { CallParticipant, LiveCall } from './live-call';
 
-describe('CallSession state machine', () => {
-  const call = () => new CallSession('00000000-0000-4000-8000-000000000001', 'a', 'video', null);
+describe('LiveCall state machine', () => {
+  const call = () => new LiveCall('00000000-0000-4000-8000-000000000001', 'a', 'video', null);
 
   it('moves forward through initiated -> ringing -> active -> ended', () => {
     const c = call();

@@ -22,7 +22,7 @@ export interface SessionDirectory {
 export const SESSION_DIRECTORY = Symbol('SESSION_DIRECTORY');
 
 /** The live rules of one session's call: hosts, the waiting room, admissions, removals, the clock. */
-export class SessionLobby {
+export class SessionControls {
   readonly hostIds: Set<string>;
   readonly admitted = new Set<string>();
   /** Denied or removed: cannot come back into this session. */
