@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { watchTurnserver } from '../support/turn';
 import { run } from './podman';
 
 export interface Coturn {
@@ -7,14 +7,6 @@ export interface Coturn {
   args: string[];
   log(): string;
   stop(): Promise<void>;
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 }
 
 /**
@@ -47,22 +39,11 @@ export async function startComposeCoturn(opts: { secret: string; announcedAddres
     `--pidfile=/tmp/hearth-deploy-turn-${opts.port}.pid`,
   ];
   const proc = spawn(process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  proc.stdout.on('data', (d: Buffer) => (log += d));
-  proc.stderr.on('data', (d: Buffer) => (log += d));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const deadline = Date.now() + 15_000;
-  while (!(await listening(opts.port))) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`turnserver with the compose arguments did not start:\n${args.join(' ')}\n${log}`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  const { log, stop } = await watchTurnserver(proc, opts.port, `turnserver with the compose arguments (${args.join(' ')})`);
   return {
     port: opts.port,
     args,
-    log: () => log,
-    stop: async () => {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      await exited;
-    },
+    log,
+    stop,
   };
 }

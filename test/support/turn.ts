@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 
 export interface TurnServer {
   port: number;
@@ -40,18 +41,35 @@ export async function startTurnServer(secret: string, port: number): Promise<Tur
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  const { log, stop } = await watchTurnserver(proc, port, 'turnserver');
+  return {
+    port,
+    secret,
+    log,
+    stop,
+  };
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Collects a spawned turnserver's output and waits until it listens on `port` (TCP on 127.0.0.1). */
+export async function watchTurnserver(proc: ChildProcess, port: number, what: string): Promise<{ log(): string; stop(): Promise<void> }> {
   let log = '';
   proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const deadline = Date.now() + 10_000;
-  while (!/UDP listener opened on/.test(log)) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`turnserver did not start:\n${log}`);
+  const deadline = Date.now() + 15_000;
+  while (!(await listening(port))) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`${what} did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    port,
-    secret,
     log: () => log,
     stop: async () => {
       if (proc.exitCode === null) proc.kill('SIGTERM');
