@@ -94,3 +94,33 @@ describe('the env files', () => {
     expect(() => loadConfig(env)).not.toThrow();
   });
 });
+
+describe('abuse limits and privacy settings', () => {
+  it('reads token buckets as points per duration', () => {
+    const c = loadConfig({ RATE_CALL_SETUP: '5/30s', RATE_HTTP_IP: '100 / 2m', RATE_DEV_TOKEN: '1/1h' });
+    expect(c.RATE_CALL_SETUP).toEqual({ points: 5, seconds: 30 });
+    expect(c.RATE_HTTP_IP).toEqual({ points: 100, seconds: 120 });
+    expect(c.RATE_DEV_TOKEN).toEqual({ points: 1, seconds: 3600 });
+    expect(loadConfig({}).RATE_SOCKET_EVENTS).toEqual({ points: 100, seconds: 10 });
+  });
+
+  it.each(['10', '0/10s', '10/0s', '10/10d', 'ten/1s'])('refuses the bucket %j, naming the setting', (v) => {
+    expect(() => loadConfig({ RATE_CALL_SETUP: v })).toThrow(/RATE_CALL_SETUP: must be points\/duration/);
+  });
+
+  it('serves /api/docs except in production, unless told', () => {
+    const prod = { NODE_ENV: 'production', JWT_SECRET: '0123456789abcdef0123456789abcdef' };
+    expect(loadConfig({}).apiDocs).toBe(true);
+    expect(loadConfig(prod).apiDocs).toBe(false);
+    expect(loadConfig({ ...prod, API_DOCS: '1' }).apiDocs).toBe(true);
+    expect(loadConfig({ API_DOCS: '0' }).apiDocs).toBe(false);
+  });
+
+  it('takes CORS origins without paths, and a metrics port apart from PORT', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://portal.example.org/, http://localhost:5173' }).CORS_ORIGINS).toEqual(['https://portal.example.org', 'http://localhost:5173']);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://portal.example.org/app' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ METRICS_PORT: '3000' })).toThrow(/METRICS_PORT must differ from PORT/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+  });
+});

@@ -9,6 +9,8 @@ export interface AppConfig extends Omit<Env, 'JWT_SECRET'> {
   isProduction: boolean;
   /** Whether POST /api/dev/token serves (see devTokensOn). */
   devTokens: boolean;
+  /** Whether /api/docs serves: API_DOCS, else on except in production. */
+  apiDocs: boolean;
   /** This gateway process, for ownership of the calls it hosts (new at every boot). */
   instanceId: string;
 }
@@ -47,6 +49,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
     jwtSecretGenerated: env.JWT_SECRET === undefined,
     isProduction: env.NODE_ENV === 'production',
     devTokens: devTokensOn(env),
+    apiDocs: env.API_DOCS ?? env.NODE_ENV !== 'production',
     instanceId: randomUUID(),
   };
 }

