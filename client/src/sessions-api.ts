@@ -4,12 +4,12 @@ import { ServerError, httpError } from './errors';
 /** A scheduled session as the sessions API returns it (dates as ISO strings); `inviteUrl` only when scheduling. */
 export type SessionSummary = Json<SessionView> & { inviteUrl?: string };
 
-export interface ScheduleInput {
-  title: string;
-  startsAt: string;
-  durationMinutes: number;
-  lobby: boolean;
-}
+/**
+ * `POST /api/sessions`: what the Schedule form sends, in the server's own session fields. The
+ * server validates the body with `sessionInput` (src/sessions/session.service.ts), which is not
+ * importable here; it also takes `hostIds` and `maxParticipants`, left to their defaults.
+ */
+export type ScheduleInput = Pick<Json<SessionView>, 'title' | 'startsAt' | 'durationMinutes' | 'lobby'>;
 
 export type GuestToken = Json<GuestTokenResponse>;
 
