@@ -113,7 +113,7 @@ export class CallService implements BeforeApplicationShutdown {
   async join(actor: Actor, callId: string): Promise<JoinedCall | WaitingCall> {
     const started = performance.now();
     if (actor.scope && actor.scope.callId !== callId) throw forbidden('A session guest can only join that session');
-    const call = this.registry.get(callId) ?? (await this.sessions.open(callId));
+    const call = this.registry.get(callId) ?? (await this.sessions.open(callId, actor));
     if (call.controls) {
       const waiting = await this.sessions.enter(actor, call);
       if (waiting) return waiting;

@@ -9,10 +9,12 @@ import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
 import { CallService } from './call.service';
 import { SessionCalls } from './session-calls';
+import { SessionHostControls } from './session-host-controls';
+import { SessionTimers } from './session-timers';
 
 @Module({
   imports: [MediaModule],
-  providers: [CallRegistry, CallLogWriter, BusyLocks, CallExits, SessionCalls, CallService, CallMediaService, CallReconciler, CallHistoryService],
-  exports: [CallRegistry, CallLogWriter, BusyLocks, CallService, SessionCalls, CallMediaService, CallReconciler, CallHistoryService],
+  providers: [CallRegistry, CallLogWriter, BusyLocks, CallExits, SessionTimers, SessionHostControls, SessionCalls, CallService, CallMediaService, CallReconciler, CallHistoryService],
+  exports: [CallRegistry, CallLogWriter, BusyLocks, CallService, SessionCalls, SessionHostControls, CallMediaService, CallReconciler, CallHistoryService],
 })
 export class CallsModule {}

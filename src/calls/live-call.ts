@@ -129,6 +129,11 @@ export class LiveCall {
   }
 
   /** A host action that changes no state (mute, lock, extend, admit): still part of the record. */
+  /** The hosts of a session call who are in it now. */
+  presentHosts(): string[] {
+    return [...this.participants.values()].filter((p) => p.present && this.controls?.isHost(p.userId)).map((p) => p.userId);
+  }
+
   recordControl(action: string, userId: string | null, actorId: string, detail: string | null = null): void {
     this.pendingEvents.push({ at: new Date(), subject: 'control', userId, from: '', to: action, reason: detail, actorId });
   }

@@ -8,6 +8,14 @@ export interface Identity {
   userId: string;
   name: string;
   role: Role;
-  /** Guests from an invite link: the one session (and its call) their token is good for. */
-  scope?: { sessionId: string; callId: string };
+  /** Guests from an invite link: the one session (and its call) their token is good for, and the invite it came from. */
+  scope?: GuestScope;
+}
+
+export interface GuestScope {
+  sessionId: string;
+  callId: string;
+  inviteId: string;
+  /** The session's invite version when the invite was issued: a newer one revokes it. */
+  inviteVersion: number;
 }

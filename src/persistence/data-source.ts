@@ -5,15 +5,17 @@ import { CallSessionEntity } from './entities/call-session.entity';
 import { GatewayInstanceEntity } from './entities/gateway-instance.entity';
 import { QualitySampleEntity } from './entities/quality-sample.entity';
 import { SessionGuestEntity } from './entities/session-guest.entity';
+import { SessionInviteEntity } from './entities/session-invite.entity';
 import { TherapySessionEntity } from './entities/therapy-session.entity';
 import { CallLog1764400000000 } from './migrations/1764400000000-CallLog';
 import { EventLogOwnership1764500000000 } from './migrations/1764500000000-EventLogOwnership';
 import { ParticipantMediaState1764600000000 } from './migrations/1764600000000-ParticipantMediaState';
 import { QualitySamples1764700000000 } from './migrations/1764700000000-QualitySamples';
 import { Sessions1764800000000 } from './migrations/1764800000000-Sessions';
+import { SessionInvites1764950000000 } from './migrations/1764950000000-SessionInvites';
 
-export const ENTITIES = [CallSessionEntity, CallParticipantEntity, CallEventEntity, GatewayInstanceEntity, QualitySampleEntity, TherapySessionEntity, SessionGuestEntity];
-export const MIGRATIONS = [CallLog1764400000000, EventLogOwnership1764500000000, ParticipantMediaState1764600000000, QualitySamples1764700000000, Sessions1764800000000];
+export const ENTITIES = [CallSessionEntity, CallParticipantEntity, CallEventEntity, GatewayInstanceEntity, QualitySampleEntity, TherapySessionEntity, SessionGuestEntity, SessionInviteEntity];
+export const MIGRATIONS = [CallLog1764400000000, EventLogOwnership1764500000000, ParticipantMediaState1764600000000, QualitySamples1764700000000, Sessions1764800000000, SessionInvites1764950000000];
 
 /** Schema changes only through migrations; never `synchronize`. */
 export function dataSourceOptions(url: string): DataSourceOptions {

@@ -4,9 +4,10 @@ import { CALL_LOG_STORE } from '../calls/ports';
 import { TypeOrmCallLogStore } from './call-log.store';
 import { DatabaseHealth } from './database-health';
 import { TypeOrmQualityStore } from './quality.store';
+import { TypeOrmInviteStore } from './invite.store';
 import { TypeOrmSessionStore } from './session.store';
-import { SESSION_STORE } from '../sessions/ports';
-import { SESSION_DIRECTORY } from '../calls/session-controls';
+import { INVITE_STORE, SESSION_STORE } from '../sessions/ports';
+import { SESSION_ADMISSIONS, SESSION_DIRECTORY } from '../calls/session-controls';
 import { QUALITY_STORE } from '../quality/ports';
 import { dataSourceOptions } from './data-source';
 import { openMigrated } from './migrate';
@@ -30,11 +31,14 @@ import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
     DatabaseHealth,
     TypeOrmQualityStore,
     TypeOrmSessionStore,
+    TypeOrmInviteStore,
+    { provide: INVITE_STORE, useExisting: TypeOrmInviteStore },
+    { provide: SESSION_ADMISSIONS, useExisting: TypeOrmInviteStore },
     { provide: SESSION_STORE, useExisting: TypeOrmSessionStore },
     { provide: SESSION_DIRECTORY, useExisting: TypeOrmSessionStore },
     { provide: CALL_LOG_STORE, useExisting: TypeOrmCallLogStore },
     { provide: QUALITY_STORE, useExisting: TypeOrmQualityStore },
   ],
-  exports: [CALL_LOG_STORE, QUALITY_STORE, SESSION_STORE, SESSION_DIRECTORY, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
+  exports: [CALL_LOG_STORE, QUALITY_STORE, SESSION_STORE, SESSION_DIRECTORY, INVITE_STORE, SESSION_ADMISSIONS, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
 })
 export class PersistenceModule {}

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { z } from 'zod';
 import { CallLogWriter } from '../calls/call-log-writer';
+import { SessionCalls } from '../calls/session-calls';
+import { endOf } from '../calls/session-controls';
 import { CALL_LOG_STORE, type CallEventEntry, type CallLogStore, type Identity } from '../calls/ports';
-import { DomainError, forbidden, invalidState, notFound } from '../common/domain-error';
+import { forbidden, invalidState, notFound } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import type { GuestTokenResponse, InviteResponse, ScheduledSession, SessionView } from '../signaling/rest-contract';
+import type { InviteResponse, InviteView, ScheduledSession, SessionView } from '../signaling/rest-contract';
+import { InviteService, type InviteInput, type guestTokenInput } from './invites.service';
 import { SESSION_STORE, type SessionRecord, type SessionStore } from './ports';
 
 export const sessionInput = z.object({
@@ -18,17 +20,8 @@ export const sessionInput = z.object({
   maxParticipants: z.number().int().min(2).max(50).default(12),
 });
 export const sessionPatch = sessionInput.partial().extend({ locked: z.boolean().optional() });
-export const inviteInput = z.object({
-  /** A per-participant invite names who it is for; without it the invite is shared. */
-  forUserId: z.string().trim().min(1).max(128).optional(),
-  expiresInSeconds: z.number().int().min(1).max(30 * 86400).optional(),
-});
-export const guestTokenInput = z.object({ invite: z.string().min(10).max(4096), name: z.string().trim().min(1).max(80) });
-
 export type SessionInput = z.infer<typeof sessionInput>;
 export type SessionPatch = z.infer<typeof sessionPatch>;
-
-const inviteClaims = z.object({ typ: z.literal('invite'), sid: z.string().uuid(), v: z.number().int(), sub: z.string().optional() });
 
 export type { SessionView } from '../signaling/rest-contract';
 
@@ -41,8 +34,9 @@ export class SessionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
-    private readonly jwt: JwtService,
     private readonly writer: CallLogWriter,
+    private readonly invites: InviteService,
+    private readonly live: SessionCalls,
   ) {}
 
   /** Every admission, denial, removal, mute, lock, extension and end, with actor and time. */
@@ -67,11 +61,12 @@ export class SessionService {
       locked: false,
       status: 'scheduled',
       inviteVersion: 1,
+      blockedIds: [],
       createdBy: who.userId,
     };
     await this.store.create(record);
     this.logger.log({ sessionId: record.id, callId: record.callId, userId: who.userId }, 'session scheduled');
-    return { ...view(record), inviteUrl: await this.inviteUrl(record, {}) };
+    return { ...view(record), inviteUrl: (await this.invites.issue(record, who, {})).inviteUrl };
   }
 
   async list(who: Identity): Promise<SessionView[]> {
@@ -83,50 +78,41 @@ export class SessionService {
     return view(await this.hosted(who, id));
   }
 
+  /** Changes the row, and a live session at once (hosts, waiting room, size, lock, clock). */
   async update(who: Identity, id: string, patch: SessionPatch): Promise<SessionView> {
     const s = await this.hosted(who, id);
     if (s.status !== 'scheduled') throw invalidState(`session is ${s.status}`);
     const changes = { ...patch, ...(patch.hostIds ? { hostIds: [...new Set(patch.hostIds)] } : {}) };
     await this.store.update(id, changes);
-    return view({ ...s, ...changes });
+    const next = { ...s, ...changes };
+    this.live.applyChanges(s.callId, next, who.userId);
+    return view(next);
   }
 
+  /** Cancels it: a live session ends for everyone now (`cancelled`), and every invite stops working. */
   async cancel(who: Identity, id: string): Promise<void> {
     const s = await this.hosted(who, id);
     if (s.status !== 'scheduled') throw invalidState(`session is ${s.status}`);
+    await this.live.cancel(s.callId, who.userId);
     await this.store.cancel(id, who.userId);
     this.logger.log({ sessionId: id, userId: who.userId }, 'session cancelled');
   }
 
-  async invite(who: Identity, id: string, opts: z.infer<typeof inviteInput>): Promise<InviteResponse> {
-    const s = await this.hosted(who, id);
-    if (s.status !== 'scheduled') throw invalidState(`session is ${s.status}`);
-    const invite = await this.signInvite(s, opts);
-    return { invite: invite.token, inviteUrl: this.urlFor(s, invite.token), expiresAt: invite.expiresAt };
+  async invite(who: Identity, id: string, opts: InviteInput): Promise<InviteResponse> {
+    return this.invites.issue(await this.hosted(who, id), who, opts);
+  }
+
+  async listInvites(who: Identity, id: string): Promise<InviteView[]> {
+    return this.invites.list(await this.hosted(who, id));
+  }
+
+  async revokeInvite(who: Identity, id: string, inviteId: string): Promise<{ removed: number }> {
+    return this.invites.revoke(await this.hosted(who, id), who, inviteId);
   }
 
   /** Exchanges a valid invite for a token good for this session only. */
-  async guestToken(id: string, input: z.infer<typeof guestTokenInput>): Promise<GuestTokenResponse> {
-    let claims: z.infer<typeof inviteClaims>;
-    try {
-      claims = inviteClaims.parse(await this.jwt.verifyAsync(input.invite, { algorithms: ['HS256'] }));
-    } catch (err) {
-      const expired = (err as Error).name === 'TokenExpiredError';
-      throw new DomainError('UNAUTHORIZED', expired ? 'invite expired' : 'invalid invite');
-    }
-    const s = await this.store.find(id);
-    if (!s || claims.sid !== id) throw new DomainError('UNAUTHORIZED', 'invalid invite');
-    if (s.status !== 'scheduled') throw invalidState(`session is ${s.status}`);
-    if (claims.v !== s.inviteVersion) throw new DomainError('UNAUTHORIZED', 'invite revoked');
-    const userId = `guest-${randomUUID()}`;
-    await this.store.addGuest({ id: userId, sessionId: id, name: input.name, invitedAs: claims.sub ?? null });
-    const endsAt = endOf(s);
-    const token = await this.jwt.signAsync(
-      { sub: userId, name: input.name, role: 'member', sid: s.id, cid: s.callId },
-      { algorithm: 'HS256', expiresIn: Math.max(60, Math.ceil((endsAt.getTime() - Date.now()) / 1000) + 3600) },
-    );
-    this.logger.log({ sessionId: id, userId }, 'guest admitted to the session link');
-    return { token, userId, callId: s.callId };
+  guestToken(id: string, input: z.infer<typeof guestTokenInput>) {
+    return this.invites.exchange(id, input);
   }
 
   private async hosted(who: Identity, id: string): Promise<SessionRecord> {
@@ -135,30 +121,9 @@ export class SessionService {
     if (!s || (who.role !== 'admin' && !s.hostIds.includes(who.userId))) throw notFound('session');
     return s;
   }
-
-  private async signInvite(s: SessionRecord, opts: z.infer<typeof inviteInput>): Promise<{ token: string; expiresAt: Date }> {
-    const untilEnd = Math.ceil((endOf(s).getTime() - Date.now()) / 1000);
-    const ttl = Math.max(1, opts.expiresInSeconds ?? untilEnd);
-    const token = await this.jwt.signAsync(
-      { typ: 'invite', sid: s.id, v: s.inviteVersion, ...(opts.forUserId ? { sub: opts.forUserId } : {}) },
-      { algorithm: 'HS256', expiresIn: ttl },
-    );
-    return { token, expiresAt: new Date(Date.now() + ttl * 1000) };
-  }
-
-  private async inviteUrl(s: SessionRecord, opts: z.infer<typeof inviteInput>): Promise<string> {
-    return this.urlFor(s, (await this.signInvite(s, opts)).token);
-  }
-
-  private urlFor(s: SessionRecord, token: string): string {
-    const base = this.config.PUBLIC_URL ?? `${this.config.TLS_CERT_FILE ? 'https' : 'http'}://localhost:${this.config.PORT}`;
-    return `${base.replace(/\/$/, '')}/?session=${s.id}&invite=${encodeURIComponent(token)}`;
-  }
 }
 
-const endOf = (s: SessionRecord) => new Date(s.startsAt.getTime() + s.durationMinutes * 60_000);
-
 function view(s: SessionRecord): SessionView {
-  const { inviteVersion: _v, ...rest } = s;
+  const { inviteVersion: _v, blockedIds: _b, ...rest } = s;
   return { sessionId: s.id, ...rest, endsAt: endOf(s) };
 }

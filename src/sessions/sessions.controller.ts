@@ -1,11 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { JwtAuthGuard, type AuthedRequest } from '../signaling/jwt-auth.guard';
-import { guestTokenInput, inviteInput, SessionService, sessionInput, sessionPatch, type SessionInput, type SessionPatch } from './session.service';
+import { guestTokenInput, inviteInput } from './invites.service';
+import { SessionService, sessionInput, sessionPatch, type SessionInput, type SessionPatch } from './session.service';
 
 const sessionRef = z.object({ sessionId: z.string().uuid() });
+const inviteRef = sessionRef.extend({ inviteId: z.string().uuid() });
 
 @ApiTags('sessions')
 @Controller('api/sessions')
@@ -68,6 +70,22 @@ export class SessionsController {
   @ApiOperation({ summary: 'Issue an invite link: shared, or for one participant (forUserId); expires at the session end or after expiresInSeconds' })
   invite(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(sessionRef)) p: z.infer<typeof sessionRef>, @Body(new ZodValidationPipe(inviteInput)) body: z.infer<typeof inviteInput>) {
     return this.sessions.invite(req.user, p.sessionId, body);
+  }
+
+  @Get(':sessionId/invites')
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Every invite of the session, newest first, with its state: active, used, closed, revoked or expired (hosts and admins)' })
+  invites(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(sessionRef)) p: z.infer<typeof sessionRef>) {
+    return this.sessions.listInvites(req.user, p.sessionId);
+  }
+
+  @Delete(':sessionId/invites/:inviteId')
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Revoke an invite: no exchange and no join with it any more; guests who came with it leave the live session (hosts and admins)' })
+  revokeInvite(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(inviteRef)) p: z.infer<typeof inviteRef>) {
+    return this.sessions.revokeInvite(req.user, p.sessionId, p.inviteId);
   }
 
   /** No bearer token: the signed invite is the credential. */

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module';
+import { InviteService } from './invites.service';
 import { SessionService } from './session.service';
 import { SessionsController } from './sessions.controller';
 
-@Module({ imports: [CallsModule], controllers: [SessionsController], providers: [SessionService], exports: [SessionService] })
+@Module({ imports: [CallsModule], controllers: [SessionsController], providers: [InviteService, SessionService], exports: [SessionService] })
 export class SessionsModule {}

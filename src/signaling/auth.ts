@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Identity } from '../common/identity';
 import { DomainError } from '../common/domain-error';
 import { ROLES, type Role } from '../common/identity';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { tokenKey } from '../common/token-keys';
 import { userIdSchema } from './payload-schemas';
 
 /** Why a token was refused: `details.reason` of the UNAUTHORIZED error (REST body, socket connect_error data); `keys_unavailable` is UNAVAILABLE. */
@@ -25,15 +26,28 @@ export type TokenRefusal =
 const refuse = (reason: TokenRefusal, message: string) => new DomainError(reason === 'keys_unavailable' ? 'UNAVAILABLE' : 'UNAUTHORIZED', message, { reason });
 
 
-/** The claims of tokens this server (or `npm run token`) signs with JWT_SECRET. */
-const ownClaims = z.object({
+/**
+ * Identity tokens signed with JWT_SECRET (`npm run token`, the dev route, small setups' own
+ * apps): no `typ`. Other claims are ignored; in particular no session scope comes from them.
+ */
+const identityClaims = z.object({
   sub: userIdSchema,
   name: z.string().trim().min(1).max(80).optional(),
   role: z.enum(ROLES).default('member'),
   exp: z.number(),
-  typ: z.string().optional(),
-  sid: z.string().uuid().optional(),
-  cid: z.string().uuid().optional(),
+});
+
+/** Guest tokens (POST /api/sessions/:id/guest-token), under their own key: one session, one invite. */
+const guestClaims = z.object({
+  typ: z.literal('guest'),
+  sub: userIdSchema,
+  name: z.string().trim().min(1).max(80),
+  role: z.literal('member'),
+  exp: z.number(),
+  sid: z.string().uuid(),
+  cid: z.string().uuid(),
+  iid: z.string().uuid(),
+  v: z.number().int(),
 });
 
 /** Algorithms accepted from the identity provider's JWKS; HS256 only ever with JWT_SECRET. */
@@ -92,10 +106,12 @@ function refusalOf(err: unknown): DomainError {
 export class TokenVerifier {
   private readonly logger = new Logger('Auth');
   private readonly secret: Uint8Array;
+  private readonly guestKey: Uint8Array;
   private readonly jwks?: JWTVerifyGetKey;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.secret = new TextEncoder().encode(config.JWT_SECRET);
+    this.guestKey = new TextEncoder().encode(tokenKey(config.JWT_SECRET, 'guest'));
     if (config.JWT_JWKS_URL) {
       const cacheMs = config.JWT_JWKS_CACHE_SECONDS * 1000;
       // An unknown kid refetches the keys (rotation), at most once per cooldown.
@@ -124,12 +140,22 @@ export class TokenVerifier {
   }
 
   private async verifyOwn(token: string): Promise<Identity> {
+    // The kind picks the key; the signature under that key then proves the kind. An invite, or
+    // any token of another kind, is never an identity.
+    const typ = decodeJwt(token).typ;
+    if (typ === 'guest') {
+      const { payload } = await jwtVerify(token, this.guestKey, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
+      const g = guestClaims.safeParse(payload);
+      if (!g.success) throw refuse('claims_invalid', 'token lacks required claims');
+      const { sub, name, sid, cid, iid, v } = g.data;
+      return { userId: sub, name, role: 'member', scope: { sessionId: sid, callId: cid, inviteId: iid, inviteVersion: v } };
+    }
+    if (typ !== undefined) throw refuse('claims_invalid', 'this kind of token is not a sign-in token');
     const { payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
-    const parsed = ownClaims.safeParse(payload);
-    // Invite links are signed with the same secret but are not identities.
-    if (!parsed.success || parsed.data.typ === 'invite') throw refuse('claims_invalid', 'token lacks required claims');
-    const { sub, name, role, sid, cid } = parsed.data;
-    return { userId: sub, name: name ?? sub, role, ...(sid && cid ? { scope: { sessionId: sid, callId: cid } } : {}) };
+    const parsed = identityClaims.safeParse(payload);
+    if (!parsed.success) throw refuse('claims_invalid', 'token lacks required claims');
+    const { sub, name, role } = parsed.data;
+    return { userId: sub, name: name ?? sub, role };
   }
 
   private async verifyProvider(token: string): Promise<Identity> {

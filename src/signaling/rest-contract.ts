@@ -45,7 +45,7 @@ export interface DrainResult {
 }
 
 /** `GET /api/sessions`, `GET`/`PATCH /api/sessions/:id`: a scheduled therapy session. */
-export interface SessionView extends Omit<SessionRecord, 'inviteVersion'> {
+export interface SessionView extends Omit<SessionRecord, 'inviteVersion' | 'blockedIds'> {
   sessionId: string;
   endsAt: Date;
 }
@@ -55,9 +55,27 @@ export type ScheduledSession = SessionView & { inviteUrl: string };
 
 /** `POST /api/sessions/:id/invites`. */
 export interface InviteResponse {
+  /** Extension: for listing and revoking it. */
+  inviteId: string;
   inviteUrl: string;
   invite: string;
   expiresAt: Date;
+}
+
+/**
+ * `GET /api/sessions/:id/invites` (extension): every invite of the session, newest first.
+ * `active`: takes exchanges; `used`: a per-person invite already exchanged; `closed`: someone who
+ * came with it was removed or denied, so it takes no new exchange; `revoked`: admits nobody,
+ * not even guests who came with it; `expired`.
+ */
+export interface InviteView {
+  inviteId: string;
+  forUserId: string | null;
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+  state: 'active' | 'used' | 'closed' | 'revoked' | 'expired';
 }
 
 /** `POST /api/sessions/:id/guest-token`: a token good for that session's call only. */

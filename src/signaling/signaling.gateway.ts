@@ -11,7 +11,7 @@ import {
 import type { Server, Socket } from 'socket.io';
 import { CallMediaService } from '../calls/call-media.service';
 import { CallService, type Actor } from '../calls/call.service';
-import { SessionCalls } from '../calls/session-calls';
+import { SessionHostControls } from '../calls/session-host-controls';
 import type { Identity } from '../calls/ports';
 import { DomainError } from '../common/domain-error';
 import { WsAckInterceptor } from '../common/ws-ack.interceptor';
@@ -39,7 +39,7 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   constructor(
     private readonly calls: CallService,
     private readonly callMedia: CallMediaService,
-    private readonly sessions: SessionCalls,
+    private readonly sessions: SessionHostControls,
     private readonly tokens: TokenVerifier,
     private readonly presence: PresenceService,
     private readonly quality: QualityService,

@@ -17,6 +17,10 @@ export class SessionGuestEntity {
   @Column({ name: 'invited_as', type: 'varchar', length: 128, nullable: true })
   invitedAs!: string | null;
 
+  /** The invite it came with (null for rows from before invites were rows). */
+  @Column({ name: 'invite_id', type: 'uuid', nullable: true })
+  inviteId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

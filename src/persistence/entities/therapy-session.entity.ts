@@ -38,6 +38,10 @@ export class TherapySessionEntity {
   @Column({ name: 'invite_version', type: 'integer', default: 1 })
   inviteVersion!: number;
 
+  /** Removed or denied: never admitted again, whichever gateway hosts the session. */
+  @Column({ name: 'blocked_ids', type: 'varchar', length: 128, array: true, default: () => "'{}'" })
+  blockedIds!: string[];
+
   @Column({ name: 'created_by', type: 'varchar', length: 128 })
   createdBy!: string;
 

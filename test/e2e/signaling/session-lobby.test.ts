@@ -42,17 +42,22 @@ describe('session waiting room and host controls', () => {
     const host = await connect(hostToken);
     const hostJoin = await ok<{ routerRtpCapabilities: unknown; endsAt: string }>(host, 'call:join', { callId: s.callId });
     expect(hostJoin.routerRtpCapabilities).toBeTruthy();
-    const guest = async (name: string) => {
-      const g = await (await fetch(`${t.url}/api/sessions/${s.sessionId}/guest-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ invite, name }) })).json() as { token: string; userId: string };
+    /** A per-person invite (one exchange), as a host sends each client their own link. */
+    const personalInvite = async (forUserId: string) =>
+      ((await (await fetch(`${t.url}/api/sessions/${s.sessionId}/invites`, { method: 'POST', headers: { authorization: `Bearer ${hostToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ forUserId }) })).json()) as { invite: string }).invite;
+    const exchange = (name: string, with_ = invite) =>
+      fetch(`${t.url}/api/sessions/${s.sessionId}/guest-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ invite: with_, name }) });
+    const guest = async (name: string, with_ = invite) => {
+      const g = (await (await exchange(name, with_)).json()) as { token: string; userId: string };
       return { id: g.userId, token: g.token, s: await connect(g.token) };
     };
     const audit = async () =>
       ((await (await fetch(`${t.url}/api/sessions/${s.sessionId}/audit`, { headers: { authorization: `Bearer ${hostToken}` } })).json()) as { events: { subject: string; to: string; userId: string | null; actorId: string | null; reason: string | null }[] }).events;
-    return { ...s, hostId, host, hostToken, guest, audit };
+    return { ...s, hostId, host, hostToken, guest, exchange, personalInvite, audit };
   }
 
-  async function admitted(sess: Awaited<ReturnType<typeof session>>, name: string) {
-    const g = await sess.guest(name);
+  async function admitted(sess: Awaited<ReturnType<typeof session>>, name: string, invite?: string) {
+    const g = await sess.guest(name, invite);
     const knock = nextEvent<{ userId: string }>(sess.host, 'lobby:knock');
     expect(await ok(g.s, 'call:join', { callId: sess.callId })).toEqual({ callId: sess.callId, state: 'waiting' });
     expect((await knock).userId).toBe(g.id);
@@ -121,7 +126,8 @@ describe('session waiting room and host controls', () => {
 
   it('removal sticks, denial sticks, a locked session takes nobody new, and only hosts control', async () => {
     const sess = await session();
-    const g = await admitted(sess, 'Bo');
+    const boInvite = await sess.personalInvite('client-bo');
+    const g = await admitted(sess, 'Bo', boInvite);
     for (const [event, payload] of [
       ['lobby:admit', { callId: sess.callId, userId: sess.hostId }],
       ['lobby:admit-all', { callId: sess.callId }],
@@ -148,13 +154,17 @@ describe('session waiting room and host controls', () => {
     await ok(sess.host, 'host:remove', { callId: sess.callId, userId: g.id });
     await removed;
     expect(await request(g.s, 'call:join', { callId: sess.callId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    // Not as a new guest from the same invite either.
+    expect((await sess.exchange('Bo again', boInvite)).status).toBe(401);
 
-    const d = await sess.guest('Dee');
+    const deeInvite = await sess.personalInvite('client-dee');
+    const d = await sess.guest('Dee', deeInvite);
     await ok(d.s, 'call:join', { callId: sess.callId });
     const denied = nextEvent<{ reason: string }>(d.s, 'lobby:denied');
     await ok(sess.host, 'lobby:deny', { callId: sess.callId, userId: d.id });
     expect((await denied).reason).toBe('denied');
     expect(await request(d.s, 'call:join', { callId: sess.callId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect((await sess.exchange('Dee again', deeInvite)).status).toBe(401);
 
     await ok(sess.host, 'host:lock', { callId: sess.callId, locked: true });
     const late = await sess.guest('Lee');
