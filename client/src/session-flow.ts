@@ -1,7 +1,7 @@
 import { C2S, type ServerEvents } from '../../src/signaling/catalogue';
 import type { App } from './app';
 import type { SessionEventHandlers } from './server-events';
-import { inviteFromLocation, sessionsApi, type ScheduleInput, type SessionSummary } from './sessions-api';
+import { forgetGuest, inviteFromLocation, keepGuest, sessionsApi, storedGuest, type ScheduleInput, type SessionSummary } from './sessions-api';
 import { Signaling, errorCode } from './signaling';
 import type { View } from './ui';
 
@@ -112,8 +112,12 @@ export class SessionFlow implements SessionEventHandlers {
     try {
       // The invite is exchanged once; trying again (e.g. after a refusal) reuses the connection.
       if (!app.signaling) {
-        const guest = await sessionsApi.guestToken(invite.sessionId, invite.invite, name);
-        const signaling = await Signaling.connect(guest.token);
+        const guest = storedGuest(invite.sessionId) ?? { sessionId: invite.sessionId, ...(await sessionsApi.guestToken(invite.sessionId, invite.invite ?? '', name)) };
+        keepGuest(guest);
+        const signaling = await Signaling.connect(guest.token).catch((err: unknown) => {
+          if (errorCode(err) === 'UNAUTHORIZED') forgetGuest();
+          throw err;
+        });
         app.userId = guest.userId;
         this.guestCallId = guest.callId;
         app.listen(signaling);

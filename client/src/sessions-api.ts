@@ -40,9 +40,40 @@ export const sessionsApi = {
 };
 
 /** The `?session=<id>&invite=<token>` of an invite link opened in this page, or null. */
-export function inviteFromLocation(search = window.location.search): { sessionId: string; invite: string } | null {
+const GUEST_KEY = 'hearth.guest';
+
+/** What an exchanged invite gave this tab: kept for a reload (the invite itself is gone from the address bar, and may admit one exchange only). */
+export interface StoredGuest {
+  sessionId: string;
+  token: string;
+  userId: string;
+  callId: string;
+}
+
+/** The invite link this page was opened from (`?session=&invite=`), or the guest identity this tab already exchanged it for. */
+export function inviteFromLocation(search = window.location.search): { sessionId: string; invite: string | null } | null {
   const q = new URLSearchParams(search);
   const sessionId = q.get('session');
   const invite = q.get('invite');
-  return sessionId && invite ? { sessionId, invite } : null;
+  if (sessionId && invite) return { sessionId, invite };
+  return sessionId && storedGuest(sessionId) ? { sessionId, invite: null } : null;
+}
+
+export function storedGuest(sessionId: string): StoredGuest | null {
+  try {
+    const g = JSON.parse(sessionStorage.getItem(GUEST_KEY) ?? 'null') as StoredGuest | null;
+    return g?.sessionId === sessionId ? g : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Exchanged: the guest token stays with this tab, and the invite leaves the address bar and the history entry. */
+export function keepGuest(g: StoredGuest): void {
+  sessionStorage.setItem(GUEST_KEY, JSON.stringify(g));
+  window.history.replaceState(null, '', `${window.location.pathname}?session=${encodeURIComponent(g.sessionId)}`);
+}
+
+export function forgetGuest(): void {
+  sessionStorage.removeItem(GUEST_KEY);
 }

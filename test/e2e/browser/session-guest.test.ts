@@ -49,6 +49,9 @@ describe('browser: a scheduled session with a guest from an invite link', () => 
     expect(await guest.previewLive()).toBe(false);
     await expectHeldInWaitingRoom(guest, callId);
     expect(await guest.localTracks()).toEqual([]);
+    // Exchanged: the invite is gone from the address bar (and so from a copied link and the history entry).
+    expect(new URL(guest.page.url()).searchParams.get('invite')).toBeNull();
+    expect(new URL(guest.page.url()).searchParams.get('session')).toBeTruthy();
 
     // The host sees the knock and admits.
     await host.waitingRow(guestId).waitFor({ state: 'visible' });
