@@ -53,7 +53,7 @@ export interface CallHistoryEntry {
   answeredAt: Date | null;
   endedAt: Date | null;
   durationSeconds: number | null;
-  participants: { userId: string; joinedAt: Date | null; leftAt: Date | null; leaveReason: string | null; audioEnabled: boolean; videoEnabled: boolean }[];
+  participants: { userId: string; role: ParticipantRole; joinedAt: Date | null; leftAt: Date | null; leaveReason: string | null; audioEnabled: boolean; videoEnabled: boolean }[];
 }
 
 /** A row of the event log as read back: the same shape the domain records. */

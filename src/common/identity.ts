@@ -4,6 +4,12 @@ export const ROLES = ['member', 'host', 'admin'] as const;
 /** A person's signed-in role (not their part in one call). */
 export type Role = (typeof ROLES)[number];
 
+/** Session guests' user ids begin with this; no other identity may (the token verifier refuses them). */
+export const GUEST_ID_PREFIX = 'guest-';
+
+/** Hosts and admins: they run sessions, and see presence under PRESENCE_SCOPE=staff. */
+export const isStaff = (role: Role | null | undefined): boolean => role === 'host' || role === 'admin';
+
 export interface Identity {
   userId: string;
   name: string;

@@ -1,4 +1,5 @@
 /** Event name -> payload, as each domain module declares what it sends. */
+export type Audience = 'members' | 'staff';
 export type EventMap = object;
 
 /**
@@ -11,7 +12,7 @@ export interface ParticipantChannel<M extends EventMap> {
   toSocket<E extends keyof M & string>(socketId: string, event: E, payload: M[E]): void;
   /** To every device of a user except one (e.g. the device that answered). */
   toUserExcept<E extends keyof M & string>(userId: string, socketId: string, event: E, payload: M[E]): void;
-  /** To every connected client (presence changes). */
-  broadcast<E extends keyof M & string>(event: E, payload: M[E]): void;
+  /** To every connected member (never session guests), or to staff (hosts and admins) only. */
+  toAudience<E extends keyof M & string>(audience: Audience, event: E, payload: M[E]): void;
 }
 export const PARTICIPANT_CHANNEL = Symbol('PARTICIPANT_CHANNEL');

@@ -4,6 +4,8 @@ import { CallsModule } from '../calls/calls.module';
 import { MediaModule } from '../media/media.module';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
+import { MetricsListener } from './metrics-listener';
+import { MetricsScraper } from './metrics.scraper';
 
-@Module({ imports: [TerminusModule, MediaModule, CallsModule], controllers: [HealthController, MetricsController] })
+@Module({ imports: [TerminusModule, MediaModule, CallsModule], controllers: [HealthController, MetricsController], providers: [MetricsScraper, MetricsListener] })
 export class HealthModule {}

@@ -1,45 +1,28 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { CallRegistry } from '../calls/call-registry';
-import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
-import { PresenceService } from '../presence/presence.service';
-import { SocketChannel } from '../signaling/socket-channel';
-import { MetricsRegistry } from './metrics.registry';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { metricsAccess } from './metrics-access';
+import { METRICS_CONTENT_TYPE, MetricsScraper } from './metrics.scraper';
 
-/** Prometheus text format. Gauges are read at scrape time from the live objects themselves. */
+/**
+ * /metrics on the main port: with METRICS_TOKEN only for `Authorization: Bearer <token>`; with
+ * METRICS_PORT never here (it has its own listener); with neither, open in development and not
+ * served in production.
+ */
 @ApiExcludeController()
 @Controller()
 export class MetricsController {
   constructor(
-    private readonly metrics: MetricsRegistry,
-    @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
-    private readonly registry: CallRegistry,
-    private readonly presence: PresenceService,
-    @Inject(SocketChannel) private readonly channel: SocketChannel,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scraper: MetricsScraper,
   ) {}
 
   @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  async scrape(): Promise<string> {
-    const m = this.metrics;
-    m.workers.reset();
-    m.workerCpu.reset();
-    const totals = { routers: 0, transports: 0, producers: 0, consumers: 0 };
-    for (const w of await this.media.workerStats()) {
-      m.workers.inc({ state: w.state });
-      m.workerCpu.set({ pid: String(w.pid) }, w.cpuTimeMs / 1000);
-      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += w[k];
-    }
-    for (const [kind, n] of Object.entries(totals)) m.mediaObjects.set({ kind }, n);
-    m.calls.reset();
-    m.participants.reset();
-    for (const s of ['initiated', 'ringing', 'active']) m.calls.set({ status: s }, 0);
-    for (const call of this.registry.liveCalls()) {
-      m.calls.inc({ status: call.status });
-      for (const p of call.participants.values()) m.participants.inc({ state: p.state });
-    }
-    m.sockets.set(this.channel.localConnections());
-    m.busyLocks.set((await this.presence.store.busyEntries()).length);
-    return m.registry.metrics();
+  @Header('Content-Type', METRICS_CONTENT_TYPE)
+  scrape(@Headers('authorization') authorization?: string): Promise<string> {
+    const access = metricsAccess(this.config, 'main', authorization);
+    if (access === 'not-served') throw new NotFoundException();
+    if (access === 'unauthorized') throw new UnauthorizedException('METRICS_TOKEN required');
+    return this.scraper.scrape();
   }
 }

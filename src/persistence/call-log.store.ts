@@ -52,7 +52,13 @@ export class TypeOrmCallLogStore implements CallLogStore {
       .createQueryBuilder('c')
       .orderBy('c.created_at', 'DESC')
       .limit(q.limit);
-    if (q.userId) qb.andWhere('EXISTS (SELECT 1 FROM call_participants p WHERE p.call_id = c.id AND p.user_id = :userId)', { userId: q.userId });
+    // A person's history holds the calls they were rung for, placed, hosted or admitted to: not a session they only knocked at.
+    if (q.userId) {
+      qb.andWhere(
+        "EXISTS (SELECT 1 FROM call_participants p WHERE p.call_id = c.id AND p.user_id = :userId AND (p.role IN ('initiator', 'callee', 'host') OR p.joined_at IS NOT NULL))",
+        { userId: q.userId },
+      );
+    }
     if (q.conversationId) qb.andWhere('c.conversation_id = :conversationId', { conversationId: q.conversationId });
     const calls = await qb.getMany();
     if (!calls.length) return [];
@@ -128,6 +134,7 @@ function toEntry(c: CallSessionEntity, parts: CallParticipantEntity[]): CallHist
     durationSeconds: c.durationSeconds,
     participants: parts.map((p) => ({
       userId: p.userId,
+      role: p.role,
       joinedAt: p.joinedAt,
       leftAt: p.leftAt,
       leaveReason: p.leaveReason,

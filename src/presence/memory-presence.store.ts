@@ -1,13 +1,16 @@
+import type { Role } from '../common/identity';
 import type { BusyEntry, PresenceStore } from './presence.store';
 
 /** The in-process twin of the Redis store: same contract, same TTL semantics, one process only. */
 export class MemoryPresenceStore implements PresenceStore {
   private readonly devices = new Map<string, Map<string, number>>();
   private readonly locks = new Map<string, { callId: string; expiresAt: number }>();
+  private readonly userRoles = new Map<string, Role>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async addDevice(userId: string, deviceId: string, ttlMs: number): Promise<void> {
+  async addDevice(userId: string, deviceId: string, ttlMs: number, role: Role = 'member'): Promise<void> {
+    this.userRoles.set(userId, role);
     let d = this.devices.get(userId);
     if (!d) this.devices.set(userId, (d = new Map()));
     d.set(deviceId, this.now() + ttlMs);
@@ -28,7 +31,13 @@ export class MemoryPresenceStore implements PresenceStore {
     return this.liveDevices(userId);
   }
 
+  async roles(userIds: string[]): Promise<(Role | null)[]> {
+    return userIds.map((u) => this.userRoles.get(u) ?? null);
+  }
+
   async onlineUserIds(): Promise<string[]> {
+    // Roles of users gone offline are pruned here, lazily, as the Redis store does.
+    for (const u of this.userRoles.keys()) if (this.liveDevices(u) === 0) this.userRoles.delete(u);
     return [...this.devices.keys()].filter((u) => this.liveDevices(u) > 0);
   }
 

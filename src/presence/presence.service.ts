@@ -1,11 +1,16 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import type { Identity } from '../common/identity';
+import { GUEST_ID_PREFIX, isStaff, type Identity } from '../common/identity';
 import { PARTICIPANT_CHANNEL, type ParticipantChannel } from '../common/participant-channel';
 import { DomainError } from '../common/domain-error';
 import { PRESENCE_STORE, statusOf, type PresenceEvents, type PresenceStatus, type PresenceStore } from './presence.store';
 
-/** Who is online, busy or offline, across all of a user's devices and every gateway process. */
+/**
+ * Who is online, busy or offline, across all of a user's devices and every gateway process,
+ * told only to those PRESENCE_SCOPE allows: `organization` (default) every signed-in member,
+ * `staff` hosts and admins see everyone while members see only hosts and admins, `none` nobody.
+ * Session guests are never in presence and never see it.
+ */
 @Injectable()
 export class PresenceService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Presence');
@@ -37,14 +42,17 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown,
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
-  async deviceConnected(userId: string, deviceId: string): Promise<void> {
+  async deviceConnected(user: Identity, deviceId: string): Promise<void> {
+    if (user.scope) return; // a session guest: not in anyone's presence
+    const { userId } = user;
     this.localDevices.set(deviceId, userId);
     const before = await this.store.deviceCount(userId);
-    await this.store.addDevice(userId, deviceId, this.ttlMs);
+    await this.store.addDevice(userId, deviceId, this.ttlMs, user.role);
     if (before === 0) await this.announce(userId);
   }
 
   async deviceDisconnected(userId: string, deviceId: string): Promise<void> {
+    if (!this.localDevices.has(deviceId)) return;
     this.localDevices.delete(deviceId);
     await this.store.removeDevice(userId, deviceId);
     if ((await this.store.deviceCount(userId)) === 0) await this.announce(userId);
@@ -54,18 +62,28 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown,
     return statusOf(this.store, userId);
   }
 
-  async list(who?: Identity): Promise<{ userId: string; status: PresenceStatus }[]> {
+  async list(who: Identity): Promise<{ userId: string; status: PresenceStatus }[]> {
     // Guests from an invite link see nobody's presence.
-    if (who?.scope) throw new DomainError('FORBIDDEN', 'presence is not available to session guests');
-    const users = await this.store.onlineUserIds();
+    if (who.scope) throw new DomainError('FORBIDDEN', 'presence is not available to session guests');
+    const scope = this.config.PRESENCE_SCOPE;
+    if (scope === 'none') return [];
+    let users = await this.store.onlineUserIds();
+    if (scope === 'staff' && !isStaff(who.role)) {
+      const roles = await this.store.roles(users);
+      users = users.filter((_, i) => isStaff(roles[i]));
+    }
     return Promise.all(users.map(async (userId) => ({ userId, status: await this.status(userId) })));
   }
 
-  /** Tells every connected client a user's current status. */
+  /** Tells those who may see it a user's current status (see the class comment). */
   async announce(userId: string): Promise<void> {
-    if (this.closing) return;
+    if (this.closing || this.config.PRESENCE_SCOPE === 'none' || userId.startsWith(GUEST_ID_PREFIX)) return;
     try {
-      this.channel.broadcast('presence:changed', { userId, status: await this.status(userId) });
+      const payload = { userId, status: await this.status(userId) };
+      if (this.config.PRESENCE_SCOPE === 'organization') return this.channel.toAudience('members', 'presence:changed', payload);
+      // staff: a host's or admin's presence goes to every member, anyone else's to staff only.
+      const [role] = await this.store.roles([userId]);
+      this.channel.toAudience(isStaff(role) ? 'members' : 'staff', 'presence:changed', payload);
     } catch (err) {
       this.logger.warn({ userId, err: (err as Error).message }, 'presence announce failed');
     }

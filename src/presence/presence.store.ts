@@ -3,6 +3,8 @@
  * process) and an in-process twin (single process, zero setup). Both pass the same contract
  * suite (test/medium/presence-store.contract.test.ts).
  */
+import type { Role } from '../common/identity';
+
 export type PresenceStatus = 'online' | 'busy' | 'offline';
 
 /** What presence tells devices. */
@@ -16,8 +18,10 @@ export interface BusyEntry {
 }
 
 export interface PresenceStore {
-  /** A device (socket) of a user is connected; it counts until removed or its TTL lapses. */
-  addDevice(userId: string, deviceId: string, ttlMs: number): Promise<void>;
+  /** A device (socket) of a user is connected; it counts until removed or its TTL lapses. The user's role is kept for presence scoping. */
+  addDevice(userId: string, deviceId: string, ttlMs: number, role?: Role): Promise<void>;
+  /** The roles users last connected with (null: unknown; forgotten lazily once they are offline), in the order asked. */
+  roles(userIds: string[]): Promise<(Role | null)[]>;
   /** Keeps a device alive (heartbeat). */
   touchDevice(userId: string, deviceId: string, ttlMs: number): Promise<void>;
   removeDevice(userId: string, deviceId: string): Promise<void>;

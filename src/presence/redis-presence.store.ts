@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Role } from '../common/identity';
 import type { BusyEntry, PresenceStore } from './presence.store';
 
 // Compare-and-delete / compare-and-extend: only the holder's token (the call id) may touch the lock.
@@ -16,6 +17,7 @@ return 0`;
  *   busy:{userId}        = callId, PX ttl                 (the lock)
  *   presence:{userId}    = sorted set deviceId -> expiresAt (devices; lapse if a gateway dies)
  *   presence:users       = set of user ids with devices    (pruned lazily)
+ *   presence:roles       = hash userId -> role               (pruned with presence:users)
  */
 export class RedisPresenceStore implements PresenceStore {
   constructor(
@@ -26,9 +28,15 @@ export class RedisPresenceStore implements PresenceStore {
   private busyKey = (u: string) => `${this.prefix}busy:${u}`;
   private devKey = (u: string) => `${this.prefix}presence:${u}`;
   private usersKey = () => `${this.prefix}presence:users`;
+  private rolesKey = () => `${this.prefix}presence:roles`;
 
-  async addDevice(userId: string, deviceId: string, ttlMs: number): Promise<void> {
-    await this.redis.multi().zadd(this.devKey(userId), Date.now() + ttlMs, deviceId).sadd(this.usersKey(), userId).exec();
+  async addDevice(userId: string, deviceId: string, ttlMs: number, role: Role = 'member'): Promise<void> {
+    await this.redis.multi().zadd(this.devKey(userId), Date.now() + ttlMs, deviceId).sadd(this.usersKey(), userId).hset(this.rolesKey(), userId, role).exec();
+  }
+
+  async roles(userIds: string[]): Promise<(Role | null)[]> {
+    if (userIds.length === 0) return [];
+    return (await this.redis.hmget(this.rolesKey(), ...userIds)) as (Role | null)[];
   }
 
   async touchDevice(userId: string, deviceId: string, ttlMs: number): Promise<void> {
@@ -49,7 +57,7 @@ export class RedisPresenceStore implements PresenceStore {
     const users = await this.redis.smembers(this.usersKey());
     const counts = await Promise.all(users.map((u) => this.deviceCount(u)));
     const gone = users.filter((_, i) => counts[i] === 0);
-    if (gone.length) await this.redis.srem(this.usersKey(), ...gone);
+    if (gone.length) await this.redis.multi().srem(this.usersKey(), ...gone).hdel(this.rolesKey(), ...gone).exec();
     return users.filter((_, i) => counts[i] > 0);
   }
 

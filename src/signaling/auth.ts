@@ -3,7 +3,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify
 import { z } from 'zod';
 import type { Identity } from '../common/identity';
 import { DomainError } from '../common/domain-error';
-import { ROLES, type Role } from '../common/identity';
+import { GUEST_ID_PREFIX, ROLES, type Role } from '../common/identity';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { tokenKey } from '../common/token-keys';
 import { userIdSchema } from './payload-schemas';
@@ -155,6 +155,7 @@ export class TokenVerifier {
     const parsed = identityClaims.safeParse(payload);
     if (!parsed.success) throw refuse('claims_invalid', 'token lacks required claims');
     const { sub, name, role } = parsed.data;
+    if (sub.startsWith(GUEST_ID_PREFIX)) throw refuse('claims_invalid', `user ids beginning with ${GUEST_ID_PREFIX} are reserved for session guests`);
     return { userId: sub, name: name ?? sub, role };
   }
 
@@ -168,6 +169,7 @@ export class TokenVerifier {
     });
     const sub = userIdSchema.safeParse(payload.sub);
     if (!sub.success) throw refuse('claims_invalid', 'token subject is not a valid user id');
+    if (sub.data.startsWith(GUEST_ID_PREFIX)) throw refuse('claims_invalid', `user ids beginning with ${GUEST_ID_PREFIX} are reserved for session guests`);
     const name = claimAt(payload, this.config.JWT_NAME_CLAIM);
     const displayName = typeof name === 'string' && name.trim() ? name.trim().slice(0, 80) : sub.data;
     // Identity-provider tokens name people; session scopes (sid/cid) are this server's own guest tokens only.

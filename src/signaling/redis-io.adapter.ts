@@ -1,20 +1,22 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions } from 'socket.io';
+import type { AppConfig } from '../config/app-config';
 import type { PubSubPair } from '../presence/redis-connections';
+import { ConfiguredIoAdapter } from './socket-io.adapter';
 
 /** socket.io over Redis pub/sub, so every gateway process reaches every device. The connections come from presence/. */
-export class RedisIoAdapter extends IoAdapter {
+export class RedisIoAdapter extends ConfiguredIoAdapter {
   constructor(
     app: INestApplicationContext,
+    config: Pick<AppConfig, 'SOCKET_MAX_PAYLOAD_BYTES' | 'CORS_ORIGINS'>,
     private readonly redis: PubSubPair,
     /** REDIS_PREFIX: the adapter's channels are this deployment's alone. */
     private readonly prefix: string,
     /** Called as the socket server closes: nothing may publish on the Redis clients after this. */
     private readonly onClose: () => void = () => undefined,
   ) {
-    super(app);
+    super(app, config);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {

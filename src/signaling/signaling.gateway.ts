@@ -25,7 +25,7 @@ import type * as T from './catalogue';
 
 /** What a handler for `E` may return: its ack data, or nothing for requests whose ack is empty. */
 type Handled<E extends T.ClientRequestName> = T.AckOf<E> extends T.EmptyAck ? void | Promise<void> : T.AckOf<E> | Promise<T.AckOf<E>>;
-import { SocketChannel, userRoom } from './socket-channel';
+import { audienceRoom, audiencesOf, SocketChannel, userRoom } from './socket-channel';
 
 type AuthedSocket = Socket & { data: { user: Identity } };
 const actor = (s: AuthedSocket): Actor => ({ ...s.data.user, socketId: s.id });
@@ -55,8 +55,8 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
         .then(
           async (user) => {
             socket.data.user = user;
-            await socket.join(userRoom(user.userId));
-            await this.presence.deviceConnected(user.userId, socket.id);
+            await socket.join([userRoom(user.userId), ...audiencesOf(user).map(audienceRoom)]);
+            await this.presence.deviceConnected(user, socket.id);
             next();
           },
           (err: unknown) => {

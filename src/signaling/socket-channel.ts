@@ -1,9 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
-import type { ParticipantChannel } from '../common/participant-channel';
+import { isStaff, type Identity } from '../common/identity';
+import type { Audience, ParticipantChannel } from '../common/participant-channel';
 import type { ServerEventName, ServerEvents } from './catalogue';
 
 export const userRoom = (userId: string) => `user:${userId}`;
+/** `audience:members` (every signed-in member, never guests) and `audience:staff` (hosts and admins). */
+export const audienceRoom = (audience: Audience) => `audience:${audience}`;
+
+/** The audience rooms a socket of this identity joins. */
+export function audiencesOf(user: Identity): Audience[] {
+  if (user.scope) return [];
+  return isStaff(user.role) ? ['members', 'staff'] : ['members'];
+}
 
 /** The call domain's way out to devices, over socket.io rooms (one room per user). */
 @Injectable()
@@ -45,7 +54,7 @@ export class SocketChannel implements ParticipantChannel<ServerEvents> {
     return this.server?.engine.clientsCount ?? 0;
   }
 
-  broadcast<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void {
-    this.io()?.emit(event, payload);
+  toAudience<E extends ServerEventName>(audience: Audience, event: E, payload: ServerEvents[E]): void {
+    this.io()?.to(audienceRoom(audience)).emit(event, payload);
   }
 }

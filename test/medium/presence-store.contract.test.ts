@@ -108,6 +108,19 @@ describe.each(stores)('PresenceStore contract: %s', (_name, factory) => {
     expect(await store.deviceCount('u1')).toBe(0);
   });
 
+  it('keeps the role a user connected with while they are online, and forgets it once they are gone', async () => {
+    await store.addDevice('u1', 'laptop', 10_000, 'host');
+    await store.addDevice('u2', 'phone', 10_000);
+    expect(await store.roles(['u1', 'u2', 'u3'])).toEqual(['host', 'member', null]);
+    await store.removeDevice('u1', 'laptop');
+    // Still known right after the last device went (the offline announcement needs it)...
+    expect(await store.roles(['u1'])).toEqual(['host']);
+    // ...and pruned with the online set.
+    expect(await store.onlineUserIds()).toEqual(['u2']);
+    expect(await store.roles(['u1', 'u2'])).toEqual([null, 'member']);
+    expect(await store.roles([])).toEqual([]);
+  });
+
   it('derives offline / online / busy', async () => {
     expect(await statusOf(store, 'u1')).toBe('offline');
     await store.addDevice('u1', 'laptop', 10_000);

@@ -197,6 +197,33 @@ describe('session invites and live session rules', () => {
     expect(liveCalls(t.app).get(later.callId)?.status).toBe('active');
   });
 
+  it('shows a session in the history only to those admitted and to its hosts, and never who was turned away', async () => {
+    const sess = await session();
+    const admittedGuest = await sess.guest(sess.shared, 'In');
+    await sess.seat(admittedGuest);
+    const knocker = await sess.guest((await sess.invite('client-knock')).invite, 'Knock');
+    await ok(knocker.s, 'call:join', { callId: sess.callId });
+    await ok(sess.host, 'lobby:deny', { callId: sess.callId, userId: knocker.id });
+    await ok(sess.host, 'call:end', { callId: sess.callId });
+
+    type Entry = { callId: string; participants: { userId: string }[]; events: { userId: string | null }[] };
+    // Turned away: the call does not exist for them, in the list or by id.
+    const theirs = await api<Entry[]>('GET', '/api/calls/history', knocker.token);
+    expect(theirs.body.map((c) => c.callId)).not.toContain(sess.callId);
+    expect((await api('GET', `/api/calls/${sess.callId}`, knocker.token)).status).toBe(404);
+    // Admitted: the roster and events of those let in, without the knocker.
+    const seen = await api<Entry>('GET', `/api/calls/${sess.callId}`, admittedGuest.token);
+    expect(seen.status).toBe(200);
+    expect(seen.body.participants.map((p) => p.userId).sort()).toEqual([admittedGuest.id, sess.hostId].sort());
+    expect(seen.body.events.some((e) => e.userId === knocker.id)).toBe(false);
+    const listed = await api<Entry[]>('GET', '/api/calls/history', admittedGuest.token);
+    expect(listed.body.find((c) => c.callId === sess.callId)?.participants.map((p) => p.userId)).not.toContain(knocker.id);
+    // The host sees who knocked.
+    const hostView = await api<Entry>('GET', `/api/calls/${sess.callId}`, sess.hostToken);
+    expect(hostView.body.participants.map((p) => p.userId)).toContain(knocker.id);
+    expect(hostView.body.events.some((e) => e.userId === knocker.id)).toBe(true);
+  });
+
   it('never takes one kind of token for another', async () => {
     const sess = await session();
     const inv = await sess.invite();

@@ -1,0 +1,42 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CallRegistry } from '../calls/call-registry';
+import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
+import { SocketChannel } from '../signaling/socket-channel';
+import { MetricsRegistry } from './metrics.registry';
+
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Prometheus text format. Gauges are read at scrape time from the live objects of this gateway. */
+@Injectable()
+export class MetricsScraper {
+  constructor(
+    private readonly metrics: MetricsRegistry,
+    @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
+    private readonly registry: CallRegistry,
+    @Inject(SocketChannel) private readonly channel: SocketChannel,
+  ) {}
+
+  async scrape(): Promise<string> {
+    const m = this.metrics;
+    m.workers.reset();
+    m.workerCpu.reset();
+    const totals = { routers: 0, transports: 0, producers: 0, consumers: 0 };
+    for (const w of await this.media.workerStats()) {
+      m.workers.inc({ state: w.state });
+      m.workerCpu.set({ pid: String(w.pid) }, w.cpuTimeMs / 1000);
+      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += w[k];
+    }
+    for (const [kind, n] of Object.entries(totals)) m.mediaObjects.set({ kind }, n);
+    m.calls.reset();
+    m.participants.reset();
+    for (const s of ['initiated', 'ringing', 'active']) m.calls.set({ status: s }, 0);
+    for (const call of this.registry.liveCalls()) {
+      m.calls.inc({ status: call.status });
+      for (const p of call.participants.values()) m.participants.inc({ state: p.state });
+    }
+    m.sockets.set(this.channel.localConnections());
+    // Counted from this gateway's own calls: a scrape never walks the Redis keyspace.
+    m.busyLocks.set(this.registry.busyUserIds().length);
+    return m.registry.metrics();
+  }
+}
