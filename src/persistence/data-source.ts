@@ -3,6 +3,7 @@ import { CallEventEntity } from './entities/call-event.entity';
 import { CallParticipantEntity } from './entities/call-participant.entity';
 import { CallSessionEntity } from './entities/call-session.entity';
 import { GatewayInstanceEntity } from './entities/gateway-instance.entity';
+import { OperatorAuditEntity } from './entities/operator-audit.entity';
 import { QualitySampleEntity } from './entities/quality-sample.entity';
 import { SessionGuestEntity } from './entities/session-guest.entity';
 import { SessionInviteEntity } from './entities/session-invite.entity';
@@ -13,9 +14,10 @@ import { ParticipantMediaState1764600000000 } from './migrations/1764600000000-P
 import { QualitySamples1764700000000 } from './migrations/1764700000000-QualitySamples';
 import { Sessions1764800000000 } from './migrations/1764800000000-Sessions';
 import { SessionInvites1764950000000 } from './migrations/1764950000000-SessionInvites';
+import { AuditAndRetention1765000000000 } from './migrations/1765000000000-AuditAndRetention';
 
-export const ENTITIES = [CallSessionEntity, CallParticipantEntity, CallEventEntity, GatewayInstanceEntity, QualitySampleEntity, TherapySessionEntity, SessionGuestEntity, SessionInviteEntity];
-export const MIGRATIONS = [CallLog1764400000000, EventLogOwnership1764500000000, ParticipantMediaState1764600000000, QualitySamples1764700000000, Sessions1764800000000, SessionInvites1764950000000];
+export const ENTITIES = [CallSessionEntity, CallParticipantEntity, CallEventEntity, GatewayInstanceEntity, QualitySampleEntity, TherapySessionEntity, SessionGuestEntity, SessionInviteEntity, OperatorAuditEntity];
+export const MIGRATIONS = [CallLog1764400000000, EventLogOwnership1764500000000, ParticipantMediaState1764600000000, QualitySamples1764700000000, Sessions1764800000000, SessionInvites1764950000000, AuditAndRetention1765000000000];
 
 /** Schema changes only through migrations; never `synchronize`. */
 export function dataSourceOptions(url: string): DataSourceOptions {

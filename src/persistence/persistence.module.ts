@@ -12,6 +12,10 @@ import { QUALITY_STORE } from '../quality/ports';
 import { dataSourceOptions } from './data-source';
 import { openMigrated } from './migrate';
 import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
+import { AUDIT_LOG } from '../admin/audit.port';
+import { RETENTION_STORE } from '../retention/retention.port';
+import { TypeOrmAuditLog } from './audit.store';
+import { TypeOrmRetentionStore } from './retention.store';
 
 /** The only module that knows about TypeORM and PostgreSQL. */
 @Global()
@@ -38,7 +42,9 @@ import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
     { provide: SESSION_DIRECTORY, useExisting: TypeOrmSessionStore },
     { provide: CALL_LOG_STORE, useExisting: TypeOrmCallLogStore },
     { provide: QUALITY_STORE, useExisting: TypeOrmQualityStore },
+    { provide: AUDIT_LOG, useClass: TypeOrmAuditLog },
+    { provide: RETENTION_STORE, useClass: TypeOrmRetentionStore },
   ],
-  exports: [CALL_LOG_STORE, QUALITY_STORE, SESSION_STORE, SESSION_DIRECTORY, INVITE_STORE, SESSION_ADMISSIONS, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
+  exports: [CALL_LOG_STORE, QUALITY_STORE, SESSION_STORE, AUDIT_LOG, RETENTION_STORE, SESSION_DIRECTORY, INVITE_STORE, SESSION_ADMISSIONS, TypeOrmCallLogStore, DatabaseHealth, DatabaseEndpointModule],
 })
 export class PersistenceModule {}

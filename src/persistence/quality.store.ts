@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, LessThan } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { ParticipantQuality, QualitySampleRow, QualityStore } from '../quality/ports';
 import { QualitySampleEntity } from './entities/quality-sample.entity';
+import { deleteQualityBatch } from './retention.store';
 
 @Injectable()
 export class TypeOrmQualityStore implements QualityStore {
@@ -47,8 +48,13 @@ export class TypeOrmQualityStore implements QualityStore {
     }));
   }
 
+  /** The retention purge's own quality step (retention.store.ts), so both purge by one rule. */
   async purge(olderThan: Date): Promise<number> {
-    const res = await this.db.getRepository(QualitySampleEntity).delete({ at: LessThan(olderThan) });
-    return res.affected ?? 0;
+    let total = 0;
+    for (;;) {
+      const n = await this.db.transaction((m) => deleteQualityBatch(m, olderThan));
+      total += n;
+      if (n === 0) return total;
+    }
   }
 }
