@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './health/metrics.registry';
 import { PersistenceModule } from './persistence/persistence.module';
 import { PresenceModule } from './presence/presence.module';
+import { RetentionModule } from './retention/retention.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ChannelModule } from './signaling/channel.module';
 import { AuthModule } from './signaling/auth.module';
@@ -45,6 +46,7 @@ export class AppModule {
         HealthModule,
         AdminModule,
         SessionsModule,
+        RetentionModule,
         ...client,
       ],
     };
