@@ -5,9 +5,19 @@ import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { AdminGuard } from '../signaling/admin.guard';
 import type { AuthedRequest } from '../signaling/jwt-auth.guard';
 import { schemas } from '../signaling/payload-schemas';
+import type { AuditPage } from './audit.port';
 import { OperationsService } from './operations.service';
 
 const drainQuery = z.object({ migrate: z.enum(['true', 'false']).default('false') });
+const MAX_CURSOR = 2n ** 63n - 1n;
+const auditQuery = z.object({
+  // A cursor is an entry id: a positive bigint.
+  before: z
+    .string()
+    .refine((v) => /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= MAX_CURSOR, 'before must be a nextCursor from a previous page')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
 
 /** Operator API: admin role only (401 without a token, 403 for other roles). */
 @ApiTags('admin')
@@ -27,16 +37,16 @@ export class AdminController {
 
   @Post('workers')
   @ApiOperation({ summary: 'Start one more media worker; new calls can land on it at once' })
-  addWorker() {
-    return this.ops.addWorker();
+  addWorker(@Req() req: AuthedRequest) {
+    return this.ops.addWorker(req.user);
   }
 
   @Post('workers/:pid/drain')
   @HttpCode(200)
   @ApiOperation({ summary: 'Drain a worker: no new calls; it retires once its calls end, or at once with migrate=true (calls move, clients reconnect media)' })
   @ApiQuery({ name: 'migrate', required: false, enum: ['true', 'false'] })
-  drain(@Param('pid', ParseIntPipe) pid: number, @Query(new ZodValidationPipe(drainQuery)) q: z.infer<typeof drainQuery>) {
-    return this.ops.drainWorker(pid, q.migrate === 'true');
+  drain(@Req() req: AuthedRequest, @Param('pid', ParseIntPipe) pid: number, @Query(new ZodValidationPipe(drainQuery)) q: z.infer<typeof drainQuery>) {
+    return this.ops.drainWorker(req.user, pid, q.migrate === 'true');
   }
 
   @Get('calls')
@@ -48,8 +58,16 @@ export class AdminController {
   @Post('calls/:callId/end')
   @HttpCode(200)
   @ApiOperation({ summary: 'Force-end a call for everyone (reason force_ended)' })
-  end(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(schemas.callRef)) p: { callId: string }): Record<string, never> {
-    this.ops.endCall(req.user, p.callId);
+  async end(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(schemas.callRef)) p: { callId: string }): Promise<Record<string, never>> {
+    await this.ops.endCall(req.user, p.callId);
     return {};
+  }
+
+  @Get('audit')
+  @ApiOperation({ summary: 'The operator audit log, newest first: actor, action, target, time, outcome; page on with before=nextCursor' })
+  @ApiQuery({ name: 'before', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
+  audit(@Query(new ZodValidationPipe(auditQuery)) q: z.infer<typeof auditQuery>): Promise<AuditPage> {
+    return this.ops.auditLog(q);
   }
 }

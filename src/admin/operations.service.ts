@@ -5,28 +5,40 @@ import type { Identity } from '../calls/ports';
 import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import type { WorkerStats } from '../media/media.types';
 import type { AdminCall, DrainResult } from '../signaling/rest-contract';
+import type { AuditPage, AuditQuery } from './audit.port';
+import { OperatorAudit } from './operator-audit';
 
 export type { AdminCall } from '../signaling/rest-contract';
 
-/** What operators can see and do: workers (list, add, drain) and live calls (list, force-end). */
+/**
+ * What operators can see and do: workers (list, add, drain) and live calls (list, force-end).
+ * Every action is in the operator audit log with its actor and outcome.
+ */
 @Injectable()
 export class OperationsService {
   constructor(
     @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
     private readonly calls: CallService,
     private readonly registry: CallRegistry,
+    private readonly audit: OperatorAudit,
   ) {}
 
   workers(): Promise<WorkerStats[]> {
     return this.media.workerStats();
   }
 
-  addWorker(): Promise<WorkerStats> {
-    return this.media.addWorker();
+  addWorker(admin: Identity): Promise<WorkerStats> {
+    return this.audit.track(admin, 'worker.add', null, () => this.media.addWorker(), (w) => ({ target: String(w.pid) }));
   }
 
-  drainWorker(pid: number, migrate: boolean): Promise<DrainResult> {
-    return this.media.drainWorker(pid, migrate);
+  drainWorker(admin: Identity, pid: number, migrate: boolean): Promise<DrainResult> {
+    return this.audit.track(
+      admin,
+      'worker.drain',
+      String(pid),
+      () => this.media.drainWorker(pid, migrate),
+      (r) => ({ detail: { migrate, migratedCalls: r.migratedCalls } }),
+    );
   }
 
   liveCalls(): AdminCall[] {
@@ -44,7 +56,11 @@ export class OperationsService {
     });
   }
 
-  endCall(admin: Identity, callId: string): void {
-    this.calls.forceEnd(admin, callId);
+  async endCall(admin: Identity, callId: string): Promise<void> {
+    await this.audit.track(admin, 'call.force_end', callId, () => this.calls.forceEnd(admin, callId));
+  }
+
+  auditLog(query: AuditQuery): Promise<AuditPage> {
+    return this.audit.page(query);
   }
 }

@@ -2,27 +2,30 @@ import { fetchDevToken, type DevRole } from '../dev-token';
 import { forgetHandedToken, forgetIfRefused, takeHandedToken, whoAmI } from '../handed-token';
 import { errorCode } from '../errors';
 import { AdminApi } from './api';
+import { AuditTable } from './audit-table';
 import { CallsTable } from './calls-table';
 import { CpuChart, LoadChart } from './charts';
 import { CpuHistory } from './cpu-history';
 import type { AdminErrorView, AdminState } from './debug-api';
 import type { AdminView } from './admin-view';
-import type { AdminCall, AdminWorker } from './types';
+import type { AdminCall, AdminWorker, AuditEntry } from './types';
 import { WorkersTable, type WorkerAction } from './workers-table';
 
 /** How often the workers and calls are read. */
 export const POLL_MS = 2_000;
 /** Samples kept on the CPU chart (two minutes at one per POLL_MS). */
 export const CPU_SAMPLES = 60;
+/** Audit entries shown (the latest). */
+export const AUDIT_ROWS = 50;
 
 const clock = (d: Date) => d.toLocaleTimeString([], { hour12: false });
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const isAuthError = (code: string) => code === 'UNAUTHORIZED' || code === 'FORBIDDEN';
 
 /**
- * The operators' page: signs in for a token, then reads workers and calls every POLL_MS and
- * shows them as charts and tables, with add / drain / force-end. A 401 or 403 stops polling and
- * shows the error; other failures are shown and polling goes on.
+ * The operators' page: signs in for a token, then reads workers, calls and the latest operator
+ * audit entries every POLL_MS and shows them as charts and tables, with add / drain / force-end.
+ * A 401 or 403 stops polling and shows the error; other failures are shown and polling goes on.
  */
 export class AdminApp {
   state: AdminState = 'signed-out';
@@ -30,11 +33,13 @@ export class AdminApp {
   error: AdminErrorView | null = null;
   workers: AdminWorker[] = [];
   calls: AdminCall[] = [];
+  audit: AuditEntry[] = [];
   readonly cpu: CpuChart;
   readonly load: LoadChart;
   private readonly history = new CpuHistory(CPU_SAMPLES);
   private readonly workersTable: WorkersTable;
   private readonly callsTable: CallsTable;
+  private readonly auditTable: AuditTable;
   private api: AdminApi | null = null;
   private timer: number | null = null;
   private inFlight: Promise<void> | null = null;
@@ -45,6 +50,7 @@ export class AdminApp {
     this.load = new LoadChart(view.loadCanvas);
     this.workersTable = new WorkersTable(view.workerRows, view.workersEmpty, (a) => void this.drain(a));
     this.callsTable = new CallsTable(view.callRows, view.callsEmpty, (callId) => void this.forceEnd(callId));
+    this.auditTable = new AuditTable(view.auditRows, view.auditEmpty);
   }
 
   start(): void {
@@ -136,16 +142,18 @@ export class AdminApp {
     const api = this.api;
     if (!api) return;
     try {
-      const [workers, calls] = await Promise.all([api.workers(), api.calls()]);
+      const [workers, calls, audit] = await Promise.all([api.workers(), api.calls(), api.audit(AUDIT_ROWS)]);
       if (api !== this.api) return; // signed out (or in again) meanwhile
       const at = new Date();
       this.workers = workers;
       this.calls = calls;
+      this.audit = audit.entries;
       this.history.add(at, workers);
       this.cpu.update(this.history);
       this.load.update(workers);
       this.workersTable.render(workers);
       this.callsTable.render(calls);
+      this.auditTable.render(audit.entries);
       this.refreshes++;
       if (this.error?.code === 'NETWORK') this.showError(null);
       this.view.setStatus(`${this.view.nameInput.value.trim()}: ${count(workers.length, 'worker')}, ${count(calls.length, 'live call')} · updated ${clock(at)}`);

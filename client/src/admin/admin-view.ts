@@ -18,6 +18,8 @@ export class AdminView extends StatusView {
   readonly workersEmpty = byTestId<HTMLElement>('workers-empty');
   readonly callRows = byTestId<HTMLTableElement>('call-list').tBodies[0];
   readonly callsEmpty = byTestId<HTMLElement>('calls-empty');
+  readonly auditRows = byTestId<HTMLTableElement>('audit-table').tBodies[0];
+  readonly auditEmpty = byTestId<HTMLElement>('audit-empty');
 
   constructor() {
     super('admin-status', 'admin-error');

@@ -1,5 +1,5 @@
 import { ServerError, httpError } from '../errors';
-import type { AdminCall, AdminWorker, DrainResult } from './types';
+import type { AdminCall, AdminWorker, AuditPage, DrainResult } from './types';
 
 /** The admin REST API with a bearer token. Failures throw ServerError with the server's code (UNAUTHORIZED, FORBIDDEN, …). */
 export class AdminApi {
@@ -23,6 +23,12 @@ export class AdminApi {
 
   endCall(callId: string): Promise<Record<string, never>> {
     return this.send('POST', `/api/admin/calls/${encodeURIComponent(callId)}/end`);
+  }
+
+  /** The operator audit log, newest first; `before` is the previous page's nextCursor. */
+  audit(limit: number, before?: string): Promise<AuditPage> {
+    const q = new URLSearchParams({ limit: String(limit), ...(before ? { before } : {}) });
+    return this.send('GET', `/api/admin/audit?${q}`);
   }
 
   private async send<T>(method: 'GET' | 'POST', path: string): Promise<T> {

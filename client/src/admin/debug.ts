@@ -21,6 +21,7 @@ export function installAdminDebug(app: AdminApp): void {
     },
     workers: () => app.workers.map((w) => ({ ...w })),
     calls: () => app.calls.map((c) => ({ ...c, participants: c.participants.map((p) => ({ ...p })) })),
+    audit: () => app.audit.map((e) => ({ ...e, detail: e.detail ? { ...e.detail } : null })),
     cpuSamples: () => app.cpu.samples(),
     cpuSeries: () => app.cpu.series(),
     loadBars: () => app.load.bars(),

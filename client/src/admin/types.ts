@@ -3,6 +3,7 @@
  * own types through `Json`. Types only and no DOM types, so the Node-side tests can import them too.
  */
 import type { AdminCall as ServerAdminCall, AdminParticipant, DrainResult, Json } from '../../../src/signaling/catalogue';
+import type { AuditEntry as ServerAuditEntry, AuditPage as ServerAuditPage } from '../../../src/admin/audit.port';
 
 /** `GET /api/admin/workers`: one media worker (the server's own type). */
 export type { WorkerStats as AdminWorker } from '../../../src/media/media.types';
@@ -10,3 +11,7 @@ export type { AdminParticipant, DrainResult };
 
 /** `GET /api/admin/calls`: one live call. */
 export type AdminCall = Json<ServerAdminCall>;
+
+/** `GET /api/admin/audit`: one operator action, and a page of them (newest first). */
+export type AuditEntry = Json<ServerAuditEntry>;
+export type AuditPage = Json<ServerAuditPage>;
