@@ -17,14 +17,17 @@ export const POLL_MS = 2_000;
 export const CPU_SAMPLES = 60;
 /** Audit entries shown (the latest). */
 export const AUDIT_ROWS = 50;
+/** The audit log changes only when operators act: read it every this many refreshes, and after this page's own actions. */
+export const AUDIT_EVERY = 5;
 
 const clock = (d: Date) => d.toLocaleTimeString([], { hour12: false });
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const isAuthError = (code: string) => code === 'UNAUTHORIZED' || code === 'FORBIDDEN';
 
 /**
- * The operators' page: signs in for a token, then reads workers, calls and the latest operator
- * audit entries every POLL_MS and shows them as charts and tables, with add / drain / force-end.
+ * The operators' page: signs in for a token, then reads workers and calls every POLL_MS (the
+ * latest operator audit entries less often, see AUDIT_EVERY) and shows them as charts and
+ * tables, with add / drain / force-end.
  * A 401 or 403 stops polling and shows the error; other failures are shown and polling goes on.
  */
 export class AdminApp {
@@ -44,6 +47,7 @@ export class AdminApp {
   private timer: number | null = null;
   private inFlight: Promise<void> | null = null;
   private again = false;
+  private auditDue = true;
 
   constructor(private readonly view: AdminView) {
     this.cpu = new CpuChart(view.cpuCanvas);
@@ -141,24 +145,28 @@ export class AdminApp {
   private async readAll(): Promise<void> {
     const api = this.api;
     if (!api) return;
+    // Cleared before the read: an action that ends while it runs asks again for the next one.
+    const readAudit = this.auditDue || this.refreshes % AUDIT_EVERY === 0;
+    this.auditDue = false;
     try {
-      const [workers, calls, audit] = await Promise.all([api.workers(), api.calls(), api.audit(AUDIT_ROWS)]);
+      const [workers, calls, audit] = await Promise.all([api.workers(), api.calls(), readAudit ? api.audit(AUDIT_ROWS) : null]);
       if (api !== this.api) return; // signed out (or in again) meanwhile
       const at = new Date();
       this.workers = workers;
       this.calls = calls;
-      this.audit = audit.entries;
+      if (audit) this.audit = audit.entries;
       this.history.add(at, workers);
       this.cpu.update(this.history);
       this.load.update(workers);
       this.workersTable.render(workers);
       this.callsTable.render(calls);
-      this.auditTable.render(audit.entries);
+      if (audit) this.auditTable.render(audit.entries);
       this.refreshes++;
       if (this.error?.code === 'NETWORK') this.showError(null);
       this.view.setStatus(`${this.view.nameInput.value.trim()}: ${count(workers.length, 'worker')}, ${count(calls.length, 'live call')} · updated ${clock(at)}`);
     } catch (err) {
       if (api !== this.api) return;
+      if (readAudit) this.auditDue = true;
       this.fail(err);
       // A token that is not (or no longer) an admin's: polling would only repeat the error.
       if (isAuthError(errorCode(err))) this.signOut('Not signed in');
@@ -179,6 +187,7 @@ export class AdminApp {
     } finally {
       this.view.addWorkerButton.disabled = false;
     }
+    this.auditDue = true;
     await this.refresh();
   }
 
@@ -194,6 +203,7 @@ export class AdminApp {
     } finally {
       this.workersTable.setPending(pid, false);
     }
+    this.auditDue = true;
     await this.refresh();
   }
 
@@ -210,6 +220,7 @@ export class AdminApp {
     } finally {
       this.callsTable.setPending(callId, false);
     }
+    this.auditDue = true;
     await this.refresh();
   }
 
