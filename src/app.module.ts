@@ -7,6 +7,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { AdminModule } from './admin/admin.module';
 import { HealthModule } from './health/health.module';
+import { LimitsModule } from './limits/limits.module';
 import { MetricsModule } from './health/metrics.registry';
 import { PersistenceModule } from './persistence/persistence.module';
 import { PresenceModule } from './presence/presence.module';
@@ -39,6 +40,7 @@ export class AppModule {
             redact: ['req.headers.authorization', 'req.headers.cookie'],
           },
         }),
+        LimitsModule,
         PersistenceModule,
         ChannelModule,
         PresenceModule,

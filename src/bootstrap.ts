@@ -10,7 +10,7 @@ import { AppModule } from './app.module';
 import { ConfigError, type AppConfig } from './config/app-config';
 import { HttpErrorFilter } from './common/http-exception.filter';
 import { openPubSub } from './presence/redis-connections';
-import { harden } from './common/http-hardening';
+import { harden } from './signaling/http-hardening';
 import { RedisIoAdapter } from './signaling/redis-io.adapter';
 import { ConfiguredIoAdapter } from './signaling/socket-io.adapter';
 import { SocketChannel } from './signaling/socket-channel';

@@ -68,6 +68,14 @@ export class CallExits {
     this.writer.persist(call);
   }
 
+  /** A callee says no (or takes another call while this one rings): the caller is told; with no callee left the call ends `declined`. */
+  decline(call: LiveCall, p: CallParticipant): void {
+    this.leaveParticipant(call, p, 'declined');
+    this.channel.toUser(call.initiatorId, 'call:declined', { callId: call.id, userId: p.userId });
+    if (![...call.participants.values()].some((o) => o.role === 'callee' && o.state !== 'left')) this.endCall(call, 'declined', p.userId);
+    else this.writer.persist(call);
+  }
+
   /** After someone left: an ordinary call that is over ends; otherwise the change is recorded. */
   endIfOver(call: LiveCall, lostReason?: EndReason): void {
     // A session runs until a host ends it or its time is up, however many are in it.

@@ -174,10 +174,7 @@ export class CallService implements BeforeApplicationShutdown {
     const me = call.participants.get(actor.userId);
     if (!me || me.role !== 'callee') throw forbidden('Only a callee can decline');
     if (!me.pending) throw invalidState('You have already answered or left this call');
-    this.exits.leaveParticipant(call, me, 'declined');
-    this.channel.toUser(call.initiatorId, 'call:declined', { callId: call.id, userId: actor.userId });
-    if (![...call.participants.values()].some((p) => p.role === 'callee' && p.state !== 'left')) this.exits.endCall(call, 'declined', actor.userId);
-    else this.writer.persist(call);
+    this.exits.decline(call, me);
   }
 
   cancel(actor: Actor, callId: string): void {

@@ -108,6 +108,11 @@ export class SessionCalls {
       if (waiting >= this.config.LOBBY_MAX_WAITING) throw forbidden('The waiting room is full');
     }
     if (!me || me.state === 'left') {
+      // Being rung (by anyone, any number of times) never keeps someone out of their own session:
+      // joining it declines the call that rings.
+      const ringing = this.registry.callOf(actor.userId);
+      const mine = ringing?.participants.get(actor.userId);
+      if (ringing && ringing.id !== call.id && mine?.pending && mine.role === 'callee') this.exits.decline(ringing, mine);
       if (!(await this.locks.acquire(actor.userId, call.id))) {
         throw new DomainError('ALREADY_IN_CALL', 'You are already in a call');
       }

@@ -11,6 +11,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (err instanceof DomainError) {
+      const retryAfterMs = Number(err.details?.retryAfterMs);
+      if (err.code === 'RATE_LIMITED' && retryAfterMs > 0) res.setHeader('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
       res.status(HTTP_STATUS[err.code]).json({ error: { ...(err.details ?? {}), code: err.code, message: err.message } });
       return;
     }

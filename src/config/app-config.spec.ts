@@ -101,7 +101,7 @@ describe('abuse limits and privacy settings', () => {
     expect(c.RATE_CALL_SETUP).toEqual({ points: 5, seconds: 30 });
     expect(c.RATE_HTTP_IP).toEqual({ points: 100, seconds: 120 });
     expect(c.RATE_DEV_TOKEN).toEqual({ points: 1, seconds: 3600 });
-    expect(loadConfig({}).RATE_SOCKET_EVENTS).toEqual({ points: 100, seconds: 10 });
+    expect(loadConfig({}).RATE_SOCKET_EVENTS).toEqual({ points: 300, seconds: 10 });
   });
 
   it.each(['10', '0/10s', '10/0s', '10/10d', 'ten/1s'])('refuses the bucket %j, naming the setting', (v) => {

@@ -173,13 +173,28 @@ export const envSchema = z
         return list;
       }),
     HTTP_BODY_LIMIT_BYTES: int(65_536, 1024, 10 * 1024 * 1024),
+    // Proxies whose X-Forwarded-For is believed (client addresses for per-address limits):
+    // loopback, linklocal, uniquelocal, or comma-separated addresses/CIDRs. Empty: none.
+    TRUST_PROXY: z
+      .string()
+      .default('')
+      .transform((s, ctx) => {
+        const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+        const named = ['loopback', 'linklocal', 'uniquelocal'];
+        const bad = list.filter((x) => !named.includes(x) && !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x));
+        if (bad.length) {
+          ctx.addIssue({ code: 'custom', message: `TRUST_PROXY must be loopback, linklocal, uniquelocal or addresses/CIDRs (got ${bad.join(', ')})` });
+          return z.NEVER;
+        }
+        return list;
+      }),
     SOCKET_MAX_PAYLOAD_BYTES: int(65_536, 4096, 10 * 1024 * 1024),
     // --- abuse limits (token buckets; shared through Redis when REDIS_URL is set) ---
-    RATE_SOCKET_EVENTS: rate('100/10s'),
-    RATE_USER_EVENTS: rate('200/10s'),
+    RATE_SOCKET_EVENTS: rate('300/10s'),
+    RATE_USER_EVENTS: rate('600/10s'),
     RATE_CALL_SETUP: rate('10/10s'),
     RATE_CALL_REPEAT: rate('4/1m'),
-    RATE_CONNECT_IP: rate('60/1m'),
+    RATE_CONNECT_IP: rate('120/1m'),
     RATE_CONNECT_USER: rate('20/1m'),
     RATE_HTTP_IP: rate('300/1m'),
     RATE_HTTP_USER: rate('120/1m'),

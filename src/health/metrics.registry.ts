@@ -18,6 +18,7 @@ export class MetricsRegistry implements CallMetrics {
   readonly calls = new Gauge({ name: 'hearth_calls', help: 'Live calls, by status', labelNames: ['status'], registers: [this.registry] });
   readonly participants = new Gauge({ name: 'hearth_call_participants', help: 'Participants of live calls, by state', labelNames: ['state'], registers: [this.registry] });
   readonly sockets = new Gauge({ name: 'hearth_socket_connections', help: 'Connected sockets on this gateway', registers: [this.registry] });
+  readonly rateLimited = new Gauge({ name: 'hearth_rate_limited_requests', help: 'Requests refused by each abuse limit since this gateway started', labelNames: ['limit'], registers: [this.registry] });
   readonly busyLocks = new Gauge({ name: 'hearth_busy_locks', help: 'Users held busy by the calls this gateway hosts', registers: [this.registry] });
 
   constructor() {

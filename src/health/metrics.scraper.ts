@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CallRegistry } from '../calls/call-registry';
 import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import { SocketChannel } from '../signaling/socket-channel';
+import { LIMITS, RateLimits, type LimitName } from '../limits/rate-limits';
 import { MetricsRegistry } from './metrics.registry';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -14,6 +15,7 @@ export class MetricsScraper {
     @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
     private readonly registry: CallRegistry,
     @Inject(SocketChannel) private readonly channel: SocketChannel,
+    private readonly limits: RateLimits,
   ) {}
 
   async scrape(): Promise<string> {
@@ -37,6 +39,7 @@ export class MetricsScraper {
     m.sockets.set(this.channel.localConnections());
     // Counted from this gateway's own calls: a scrape never walks the Redis keyspace.
     m.busyLocks.set(this.registry.busyUserIds().length);
+    for (const name of Object.keys(LIMITS) as LimitName[]) m.rateLimited.set({ limit: name }, this.limits.refused.get(name) ?? 0);
     return m.registry.metrics();
   }
 }

@@ -153,6 +153,7 @@ export class MediaService implements MediaOperations, MediaPort, OnModuleInit, O
           return { host: h, router: await h.worker.createRouter({ mediaCodecs: this.mediaCodecs, appData: { callId } }) };
         },
       },
+      { transports: this.config.MAX_TRANSPORTS_PER_PEER, producers: this.config.MAX_PRODUCERS_PER_PEER, consumers: this.config.MAX_CONSUMERS_PER_PEER },
     );
     this.rooms.set(callId, room);
     this.logger.log({ callId, workerPid: host.pid }, 'media room opened');

@@ -21,6 +21,14 @@ export function mapMediaError(err: unknown): never {
   throw err;
 }
 
+/** The most media objects one participant may hold in a room. */
+export interface PeerCaps {
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+const UNCAPPED: PeerCaps = { transports: Infinity, producers: Infinity, consumers: Infinity };
+
 /**
  * One call's router and its peers. close() is idempotent and cascades to every peer.
  * If the router dies under the room (its worker crashed), the room keeps its identity and is
@@ -42,6 +50,7 @@ export class MediaRoom {
     readonly network: RtcNetwork,
     private readonly onRouterLost: (room: MediaRoom) => void = () => this.fail('media router closed'),
     spread: { budget: number; makeRouter: RouterFactory } = { budget: Number.MAX_SAFE_INTEGER, makeRouter: () => Promise.reject(new Error('no spreading')) },
+    private readonly caps: PeerCaps = UNCAPPED,
   ) {
     this.routers = new RouterSet(spread.budget, spread.makeRouter, () => this.lostRouter(this.routers.primary.host));
     this.attach(host, router);
@@ -181,6 +190,7 @@ export class MediaRoom {
    */
   async addTransport<T extends ms.WebRtcTransport | ms.PlainTransport>(userId: string, direction: Direction, receive: boolean, create: (where: RoomRouter) => Promise<T>): Promise<T> {
     this.assertOpen();
+    this.assertUnder('transports', this.peers.get(userId)?.transports.size ?? 0);
     const { where, reserved } = await this.place(userId, receive);
     const transport = await create(where);
     this.track(userId, transport, direction, where, reserved);
@@ -224,6 +234,7 @@ export class MediaRoom {
     this.assertOpen();
     const t = this.transportOf(userId, req.transportId);
     if (t.direction === 'recv') throw new DomainError('INVALID_STATE', 'cannot produce on a receive transport');
+    this.assertUnder('producers', this.peer(userId).producers.size);
     const producer = await t.transport
       
       .produce({ kind: req.kind, rtpParameters: req.rtpParameters as ms.RtpParameters, paused: req.paused === true, appData: { userId, source: req.source } })
@@ -247,6 +258,7 @@ export class MediaRoom {
     this.assertOpen();
     const t = this.transportOf(userId, req.transportId);
     if (t.direction !== 'recv' && t.direction !== 'plain') throw new DomainError('INVALID_STATE', 'cannot consume on a send transport');
+    this.assertUnder('consumers', this.peer(userId).consumers.size);
     const owner = this.findProducer(req.producerId);
     if (!owner) throw notFound('producer');
     if (owner.peer.userId === userId) throw forbidden('cannot consume your own producer');
@@ -337,6 +349,11 @@ export class MediaRoom {
     if (!peer) return;
     this.peers.delete(userId);
     peer.close();
+  }
+
+  /** A participant's media objects are capped (MAX_TRANSPORTS/PRODUCERS/CONSUMERS_PER_PEER): FORBIDDEN past the cap. */
+  private assertUnder(kind: keyof PeerCaps, have: number): void {
+    if (have >= this.caps[kind]) throw forbidden(`at most ${this.caps[kind]} ${kind} per participant`);
   }
 
   private assertOpen(): void {

@@ -2,6 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req, UseGu
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { RouteLimit } from '../limits/http-rate-limit';
+import { RateLimits } from '../limits/rate-limits';
+import { DomainError } from '../common/domain-error';
+import type { Request } from 'express';
 import { JwtAuthGuard, type AuthedRequest } from '../signaling/jwt-auth.guard';
 import { guestTokenInput, inviteInput } from './invites.service';
 import { SessionService, sessionInput, sessionPatch, type SessionInput, type SessionPatch } from './session.service';
@@ -12,7 +16,10 @@ const inviteRef = sessionRef.extend({ inviteId: z.string().uuid() });
 @ApiTags('sessions')
 @Controller('api/sessions')
 export class SessionsController {
-  constructor(private readonly sessions: SessionService) {}
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly limits: RateLimits,
+  ) {}
 
   @Post()
   @UseGuards(JwtAuthGuard)
@@ -65,6 +72,7 @@ export class SessionsController {
   }
 
   @Post(':sessionId/invites')
+  @RouteLimit('inviteCreate', 'user')
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Issue an invite link: shared, or for one participant (forUserId); expires at the session end or after expiresInSeconds' })
@@ -90,8 +98,16 @@ export class SessionsController {
 
   /** No bearer token: the signed invite is the credential. */
   @Post(':sessionId/guest-token')
-  @ApiOperation({ summary: 'Exchange an invite and a display name for a token limited to this session' })
-  guestToken(@Param(new ZodValidationPipe(sessionRef)) p: z.infer<typeof sessionRef>, @Body(new ZodValidationPipe(guestTokenInput)) body: z.infer<typeof guestTokenInput>) {
-    return this.sessions.guestToken(p.sessionId, body);
+  @ApiOperation({ summary: 'Exchange an invite and a display name for a token limited to this session (refused exchanges are limited per address: RATE_GUEST_EXCHANGE)' })
+  async guestToken(@Req() req: Request, @Param(new ZodValidationPipe(sessionRef)) p: z.infer<typeof sessionRef>, @Body(new ZodValidationPipe(guestTokenInput)) body: z.infer<typeof guestTokenInput>) {
+    // Guessing invites costs: past RATE_GUEST_EXCHANGE refusals, the address gets nothing until the window ends.
+    const address = req.ip ?? 'unknown';
+    await this.limits.assertUnder('guestExchange', address);
+    try {
+      return await this.sessions.guestToken(p.sessionId, body);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'UNAUTHORIZED') await this.limits.consume('guestExchange', address).catch(() => undefined);
+      throw err;
+    }
   }
 }

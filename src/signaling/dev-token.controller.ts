@@ -8,6 +8,7 @@ import { DomainError } from '../common/domain-error';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { ROLES } from '../common/identity';
 import { userIdSchema } from './payload-schemas';
+import { RouteLimit } from '../limits/http-rate-limit';
 
 const devTokenBody = z.object({
   userId: userIdSchema,
@@ -25,6 +26,7 @@ export class DevTokenController {
   ) {}
 
   @Post('token')
+  @RouteLimit('devToken', 'ip')
   @ApiOperation({ summary: 'A client token for anyone (development only: on a loopback HOST or with DEV_TOKENS=1; never in production)' })
   @ApiBody({
     schema: {

@@ -26,6 +26,10 @@ import type * as T from './catalogue';
 /** What a handler for `E` may return: its ack data, or nothing for requests whose ack is empty. */
 type Handled<E extends T.ClientRequestName> = T.AckOf<E> extends T.EmptyAck ? void | Promise<void> : T.AckOf<E> | Promise<T.AckOf<E>>;
 import { audienceRoom, audiencesOf, SocketChannel, userRoom } from './socket-channel';
+import { clientAddress, limitCallSetup, limitConnectAttempt, limitSocketEvents, limitUserConnection } from './socket-limits';
+import { RateLimits } from '../limits/rate-limits';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import proxyaddr from 'proxy-addr';
 
 type AuthedSocket = Socket & { data: { user: Identity } };
 const actor = (s: AuthedSocket): Actor => ({ ...s.data.user, socketId: s.id });
@@ -44,34 +48,49 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
     private readonly presence: PresenceService,
     private readonly quality: QualityService,
     @Inject(SocketChannel) private readonly channel: SocketChannel,
-  ) {}
+    private readonly limits: RateLimits,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.trust = proxyaddr.compile(config.TRUST_PROXY);
+  }
+
+  private readonly trust: ReturnType<typeof proxyaddr.compile>;
 
   afterInit(server: Server): void {
     this.channel.attach(server);
     // Authenticate, then register the device before the client sees `connect`, so a call
     // placed the moment someone connects already finds them online.
     server.use((socket, next) => {
-      this.tokens.verify(socket.handshake.auth?.token)
-        .then(
-          async (user) => {
-            socket.data.user = user;
-            await socket.join([userRoom(user.userId), ...audiencesOf(user).map(audienceRoom)]);
-            await this.presence.deviceConnected(user, socket.id);
-            next();
-          },
-          (err: unknown) => {
-            // connect_error.message is UNAUTHORIZED (the contract), or UNAVAILABLE when the identity provider's keys cannot be read; data.reason says why.
-            const code = err instanceof DomainError && err.code === 'UNAVAILABLE' ? 'UNAVAILABLE' : UNAUTHORIZED_MESSAGE;
-            const refused = new Error(code) as Error & { data?: unknown };
-            refused.data = { reason: err instanceof DomainError ? err.details?.reason : undefined };
-            next(refused);
-          },
-        )
-        .catch((err: Error) => {
-          this.logger.error({ err: err.message }, 'connection setup failed');
-          next(new Error('INTERNAL'));
-        });
+      this.admit(server, socket as AuthedSocket).then(
+        () => next(),
+        (err: unknown) => {
+          if (!(err instanceof DomainError)) {
+            this.logger.error({ err: (err as Error)?.message }, 'connection setup failed');
+            return next(new Error('INTERNAL'));
+          }
+          // connect_error.message is UNAUTHORIZED (the contract), UNAVAILABLE when the identity provider's keys cannot be read,
+          // or RATE_LIMITED (too many attempts, or too many open connections); data says why.
+          const passThrough = err.code === 'UNAVAILABLE' || err.code === 'RATE_LIMITED';
+          const refused = new Error(passThrough ? err.code : UNAUTHORIZED_MESSAGE) as Error & { data?: unknown };
+          const reason = err.details?.reason ?? (err.code === 'RATE_LIMITED' ? 'too_many_attempts' : undefined);
+          refused.data = { reason, ...(err.details?.retryAfterMs ? { retryAfterMs: err.details.retryAfterMs } : {}) };
+          next(refused);
+        },
+      );
     });
+  }
+
+  /** Limits, token, caps; then the device joins its rooms and presence before the client sees `connect`. */
+  private async admit(server: Server, socket: AuthedSocket): Promise<void> {
+    await limitConnectAttempt(this.limits, clientAddress(socket.request, this.trust));
+    const user = await this.tokens.verify(socket.handshake.auth?.token);
+    // Members' devices are counted across gateways (presence); a guest's sockets here (one session, one gateway).
+    const open = user.scope ? (server.of('/').adapter.rooms.get(userRoom(user.userId))?.size ?? 0) : await this.presence.store.deviceCount(user.userId);
+    await limitUserConnection(this.limits, user, open, this.config.MAX_SOCKETS_PER_USER);
+    socket.data.user = user;
+    limitSocketEvents(socket, this.limits, user);
+    await socket.join([userRoom(user.userId), ...audiencesOf(user).map(audienceRoom)]);
+    await this.presence.deviceConnected(user, socket.id);
   }
 
   handleConnection(socket: AuthedSocket): void {
@@ -131,12 +150,14 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   }
 
   @SubscribeMessage(C2S.callInitiate)
-  initiate(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callInitiate)) b: T.CallInitiateRequest): Handled<typeof C2S.callInitiate> {
+  async initiate(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callInitiate)) b: T.CallInitiateRequest): Promise<T.AckOf<typeof C2S.callInitiate>> {
+    await limitCallSetup(this.limits, s.data.user.userId, b.calleeIds);
     return this.calls.initiate(actor(s), b);
   }
 
   @SubscribeMessage(C2S.callJoin)
-  join(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.callJoin> {
+  async join(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Promise<T.AckOf<typeof C2S.callJoin>> {
+    await limitCallSetup(this.limits, s.data.user.userId);
     return this.calls.join(actor(s), b.callId);
   }
 

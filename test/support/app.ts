@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
@@ -56,10 +57,36 @@ export async function startTestApp(overrides: Partial<Record<keyof Env, string>>
   const app = await createApp(config);
   const address = app.getHttpServer().address() as { port: number };
   const url = `${config.TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${address.port}`;
-  return { app, url, config, close: () => app.close() };
+  secrets.set(url, config.JWT_SECRET);
+  return {
+    app,
+    url,
+    config,
+    close: async () => {
+      secrets.delete(url);
+      await app.close();
+    },
+  };
 }
 
+/** The signing secret of each test server by its URL, so tests sign their users' tokens themselves. */
+const secrets = new Map<string, string>();
+
+/** An HS256 identity token, as the organization's own app (or `npm run token`) signs one. */
+export function signToken(secret: string, claims: { sub: string; name?: string; role?: string }, ttlSeconds = 3600): string {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, exp: Math.floor(Date.now() / 1000) + ttlSeconds })}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+/**
+ * A token for a test user: signed here with the test server's secret (as a clinic's own app
+ * would), so tests do not lean on the dev token route and its rate limit; for servers this
+ * process did not start, from that route.
+ */
 export async function devToken(url: string, userId: string, name = userId, role?: string): Promise<string> {
+  const secret = secrets.get(url);
+  if (secret) return signToken(secret, { sub: userId, name, ...(role ? { role } : {}) });
   const res = await fetch(`${url}/api/dev/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

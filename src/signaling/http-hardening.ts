@@ -2,7 +2,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from '../config/app-config';
-import { originAllowed } from './origins';
+import { RateLimits } from '../limits/rate-limits';
+import type { DomainError } from '../common/domain-error';
+import { originAllowed } from '../common/origins';
 
 /** The client and admin pages load nothing but this server's own scripts, styles and connections. */
 const STRICT_CSP = {
@@ -38,6 +40,18 @@ export function harden(app: NestExpressApplication, config: AppConfig): void {
   const docs = headers({ ...STRICT_CSP, scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"] });
   const strict = headers(STRICT_CSP);
   app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/docs') ? docs : strict)(req, res, next));
+  if (config.TRUST_PROXY.length) app.set('trust proxy', config.TRUST_PROXY);
+  // Every REST request counts against its address first (RATE_HTTP_IP), before any route runs.
+  const limits = app.get(RateLimits);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    limits.consume('httpIp', req.ip ?? 'unknown').then(
+      () => next(),
+      (err: DomainError) => {
+        res.setHeader('Retry-After', String(Math.ceil(Number(err.details?.retryAfterMs ?? 1000) / 1000)));
+        res.status(429).json({ error: { ...(err.details ?? {}), code: err.code, message: err.message } });
+      },
+    );
+  });
   app.enableCors({ origin: config.CORS_ORIGINS.length ? config.CORS_ORIGINS : false, credentials: false, maxAge: 600 });
   app.use((req: Request, res: Response, next: NextFunction) => {
     // A cross-site page must not drive this API with a visitor's browser (CORS only hides the answer).
