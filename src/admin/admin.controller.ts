@@ -2,10 +2,11 @@ import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, UseGu
 import { ApiBearerAuth, ApiForbiddenResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { RouteLimit } from '../limits/http-rate-limit';
 import { AdminGuard } from '../signaling/admin.guard';
 import type { AuthedRequest } from '../signaling/jwt-auth.guard';
 import { schemas } from '../signaling/payload-schemas';
-import type { AuditPage } from './audit.port';
+import type { AuditPage } from '../audit/audit.port';
 import { OperationsService } from './operations.service';
 
 const drainQuery = z.object({ migrate: z.enum(['true', 'false']).default('false') });
@@ -36,12 +37,14 @@ export class AdminController {
   }
 
   @Post('workers')
+  @RouteLimit('adminActions', 'user')
   @ApiOperation({ summary: 'Start one more media worker; new calls can land on it at once' })
   addWorker(@Req() req: AuthedRequest) {
     return this.ops.addWorker(req.user);
   }
 
   @Post('workers/:pid/drain')
+  @RouteLimit('adminActions', 'user')
   @HttpCode(200)
   @ApiOperation({ summary: 'Drain a worker: no new calls; it retires once its calls end, or at once with migrate=true (calls move, clients reconnect media)' })
   @ApiQuery({ name: 'migrate', required: false, enum: ['true', 'false'] })
@@ -56,6 +59,7 @@ export class AdminController {
   }
 
   @Post('calls/:callId/end')
+  @RouteLimit('adminActions', 'user')
   @HttpCode(200)
   @ApiOperation({ summary: 'Force-end a call for everyone (reason force_ended)' })
   async end(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(schemas.callRef)) p: { callId: string }): Promise<Record<string, never>> {

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { CallsModule } from '../calls/calls.module';
 import { MediaModule } from '../media/media.module';
 import { AdminController } from './admin.controller';
-import { AuditModule } from './audit.module';
+import { AuditModule } from '../audit/audit.module';
 import { OperationsService } from './operations.service';
 
 @Module({ imports: [MediaModule, CallsModule, AuditModule], controllers: [AdminController], providers: [OperationsService] })

@@ -5,8 +5,8 @@ import type { Identity } from '../calls/ports';
 import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import type { WorkerStats } from '../media/media.types';
 import type { AdminCall, DrainResult } from '../signaling/rest-contract';
-import type { AuditPage, AuditQuery } from './audit.port';
-import { OperatorAudit } from './operator-audit';
+import type { AuditPage, AuditQuery } from '../audit/audit.port';
+import { OperatorAudit } from '../audit/operator-audit';
 
 export type { AdminCall } from '../signaling/rest-contract';
 

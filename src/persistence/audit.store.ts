@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { AuditAction, AuditEntry, AuditLog, AuditPage, AuditQuery, AuditRecord } from '../admin/audit.port';
+import type { AuditAction, AuditEntry, AuditLog, AuditPage, AuditQuery, AuditRecord } from '../audit/audit.port';
 import { OperatorAuditEntity } from './entities/operator-audit.entity';
 
 /** The operator audit log in `operator_audit`, paged newest first by id (the cursor is an entry's id). */

@@ -12,7 +12,7 @@ import { QUALITY_STORE } from '../quality/ports';
 import { dataSourceOptions } from './data-source';
 import { openMigrated } from './migrate';
 import { DatabaseEndpoint, DatabaseEndpointModule } from './database-endpoint';
-import { AUDIT_LOG } from '../admin/audit.port';
+import { AUDIT_LOG } from '../audit/audit.port';
 import { RETENTION_STORE } from '../retention/retention.port';
 import { TypeOrmAuditLog } from './audit.store';
 import { TypeOrmRetentionStore } from './retention.store';

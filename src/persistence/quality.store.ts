@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { ParticipantQuality, QualitySampleRow, QualityStore } from '../quality/ports';
 import { QualitySampleEntity } from './entities/quality-sample.entity';
-import { deleteQualityBatch } from './retention.store';
 
 @Injectable()
 export class TypeOrmQualityStore implements QualityStore {
@@ -46,15 +45,5 @@ export class TypeOrmQualityStore implements QualityStore {
       scoreAvg: num(r.score_avg),
       freezes: r.freezes === null ? null : Number(r.freezes),
     }));
-  }
-
-  /** The retention purge's own quality step (retention.store.ts), so both purge by one rule. */
-  async purge(olderThan: Date): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.db.transaction((m) => deleteQualityBatch(m, olderThan));
-      total += n;
-      if (n === 0) return total;
-    }
   }
 }

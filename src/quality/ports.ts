@@ -35,7 +35,5 @@ export interface QualityStore {
   /** One multi-row insert per batch: no per-row round trips on the hot path. */
   append(rows: QualitySampleRow[]): Promise<void>;
   summary(callId: string): Promise<ParticipantQuality[]>;
-  /** Deletes samples older than the cutoff; returns how many went. */
-  purge(olderThan: Date): Promise<number>;
 }
 export const QUALITY_STORE = Symbol('QUALITY_STORE');

@@ -10,12 +10,10 @@ import type { Actor, Identity } from '../calls/ports';
 import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import { QUALITY_STORE, type ParticipantQuality, type QualitySampleRow, type QualityStore } from './ports';
 
-const HOUR = 3600_000;
 
 /**
  * Samples every active call's media from the workers (getStats + score events) and takes the
- * clients' stats:report, buffering both and writing them in one batch per period. Purges
- * samples older than the retention.
+ * clients' stats:report, buffering both and writing them in one batch per period.
  */
 @Injectable()
 export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
@@ -36,11 +34,10 @@ export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
+    // Old samples go with the daily retention purge (retention/), by QUALITY_RETENTION_DAYS.
     const sample = setInterval(() => void this.tick(), this.config.QUALITY_SAMPLE_SECONDS * 1000);
-    const purge = setInterval(() => void this.purge(), HOUR);
-    this.timers = [sample, purge];
-    for (const t of this.timers) t.unref();
-    void this.purge();
+    sample.unref();
+    this.timers = [sample];
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -120,15 +117,5 @@ export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
     await this.history.one(who, callId);
     await this.flush();
     return { callId, participants: await this.store.summary(callId) };
-  }
-
-  async purge(): Promise<number> {
-    const cutoff = new Date(Date.now() - this.config.QUALITY_RETENTION_DAYS * 24 * HOUR);
-    const n = await this.store.purge(cutoff).catch((err: Error) => {
-      this.logger.error({ err: err.message }, 'quality purge failed');
-      return 0;
-    });
-    if (n) this.logger.log({ deleted: n }, 'old quality samples purged');
-    return n;
   }
 }

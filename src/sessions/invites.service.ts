@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { z } from 'zod';
+import { OperatorAudit } from '../audit/operator-audit';
 import { SessionCalls } from '../calls/session-calls';
 import { endOf } from '../calls/session-controls';
 import type { Identity } from '../calls/ports';
@@ -38,6 +39,7 @@ export class InviteService {
     @Inject(INVITE_STORE) private readonly invites: InviteStore,
     private readonly jwt: JwtService,
     private readonly live: SessionCalls,
+    private readonly audit: OperatorAudit,
   ) {
     this.inviteKey = tokenKey(config.JWT_SECRET, 'invite');
     this.guestKey = tokenKey(config.JWT_SECRET, 'guest');
@@ -60,12 +62,20 @@ export class InviteService {
 
   /** Nobody gets in with it any more; whoever came with it leaves the live call now. */
   async revoke(s: SessionRecord, who: Identity, inviteId: string): Promise<{ removed: number }> {
-    const found = await this.invites.find(inviteId);
-    if (!found || found.sessionId !== s.id) throw notFound('invite');
-    await this.invites.revoke(s.id, inviteId, who.userId);
-    const removed = this.live.inviteRevoked(s.callId, inviteId, who.userId);
-    this.logger.log({ sessionId: s.id, inviteId, userId: who.userId, removed }, 'invite revoked');
-    return { removed };
+    return this.audit.track(
+      who,
+      'invite.revoke',
+      inviteId,
+      async () => {
+        const found = await this.invites.find(inviteId);
+        if (!found || found.sessionId !== s.id) throw notFound('invite');
+        await this.invites.revoke(s.id, inviteId, who.userId);
+        const removed = this.live.inviteRevoked(s.callId, inviteId, who.userId);
+        this.logger.log({ sessionId: s.id, inviteId, userId: who.userId, removed }, 'invite revoked');
+        return { removed };
+      },
+      ({ removed }) => ({ detail: { sessionId: s.id, removed } }),
+    );
   }
 
   /** Exchanges a valid invite for a token good for this session only, tied to the invite. */

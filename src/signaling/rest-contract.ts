@@ -53,6 +53,9 @@ export interface SessionView extends Omit<SessionRecord, 'inviteVersion' | 'bloc
 /** `POST /api/sessions`: the new session and its shared invite link. */
 export type ScheduledSession = SessionView & { inviteUrl: string };
 
+/** `GET /api/admin/audit`: operator actions and invite revocations, newest first. */
+export type { AuditEntry, AuditPage } from '../audit/audit.port';
+
 /** `POST /api/sessions/:id/invites`. */
 export interface InviteResponse {
   /** Extension: for listing and revoking it. */

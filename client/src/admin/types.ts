@@ -3,7 +3,7 @@
  * own types through `Json`. Types only and no DOM types, so the Node-side tests can import them too.
  */
 import type { AdminCall as ServerAdminCall, AdminParticipant, DrainResult, Json } from '../../../src/signaling/catalogue';
-import type { AuditEntry as ServerAuditEntry, AuditPage as ServerAuditPage } from '../../../src/admin/audit.port';
+import type { AuditEntry as ServerAuditEntry, AuditPage as ServerAuditPage } from '../../../src/audit/audit.port';
 
 /** `GET /api/admin/workers`: one media worker (the server's own type). */
 export type { WorkerStats as AdminWorker } from '../../../src/media/media.types';

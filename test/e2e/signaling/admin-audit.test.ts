@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import type { AuditEntry, AuditPage } from '../../../src/admin/audit.port';
+import type { AuditEntry, AuditPage } from '../../../src/audit/audit.port';
 import type { Json } from '../../../src/signaling/rest-contract';
 import { connectUser, devToken, nextEvent, ok, startTestApp, type TestApp } from '../../support/app';
 

@@ -1,6 +1,7 @@
 /**
  * Quality stats: the worker's view of every stream (sampled from a live call with real RTP),
- * the clients' stats:report, batched into PostgreSQL, summarised per participant, purged.
+ * the clients' stats:report, batched into PostgreSQL, summarised per participant (old samples
+ * are purged by the retention job: test/medium/retention.test.ts).
  */
 import dgram from 'node:dgram';
 import type { Socket } from 'socket.io-client';
@@ -76,22 +77,5 @@ describe('quality stats', () => {
     expect(outsider.status).toBe(404);
     await ok(a, 'call:end', { callId });
     expect(liveCalls(t.app).get(callId)).toBeUndefined();
-  });
-
-  it('purges samples older than the retention and keeps the rest', async () => {
-    const a = await connectUser(t.url, `q-p-${process.pid}`);
-    const b = await connectUser(t.url, `q-r-${process.pid}`);
-    sockets.push(a, b);
-    const { callId } = await ok<{ callId: string }>(a, 'call:initiate', { calleeIds: [`q-r-${process.pid}`], media: 'audio' });
-    await ok(a, 'call:cancel', { callId });
-    await settled(t.app);
-    const store = t.app.get<QualityStore>(QUALITY_STORE);
-    const row = (daysAgo: number) => ({
-      callId, userId: 'x', at: new Date(Date.now() - daysAgo * 86400_000), origin: 'server' as const, kind: 'audio' as const, direction: 'send' as const,
-      packetsLost: 0, fractionLost: 0, jitterMs: 1, rttMs: null, bitrateKbps: 30, score: 10, scoreMin: 10, freezes: null,
-    });
-    await store.append([row(10), row(9), row(1)]);
-    expect(await t.app.get(QualityService).purge()).toBeGreaterThanOrEqual(2);
-    expect((await store.summary(callId))[0].samples).toBe(1);
   });
 });

@@ -138,6 +138,11 @@ describe('session invites and live session rules', () => {
     const list = await api<{ inviteId: string; state: string }[]>('GET', `/api/sessions/${sess.sessionId}/invites`, sess.hostToken);
     expect(list.body.find((i) => i.inviteId === inv.inviteId)?.state).toBe('revoked');
     expect((await api('DELETE', `/api/sessions/${sess.sessionId}/invites/00000000-0000-4000-8000-000000000000`, sess.hostToken)).status).toBe(404);
+    // Both revocations are audited with the host who did them.
+    const audit = await api<{ entries: { action: string; actorId: string; target: string; outcome: string; detail: { removed?: number } | null }[] }>('GET', '/api/admin/audit?limit=200', await devToken(t.url, `inv-admin-${++n}`, 'Ops', 'admin'));
+    const mine = audit.body.entries.filter((e) => e.action === 'invite.revoke' && e.actorId === sess.hostId);
+    expect(mine.map((e) => [e.target, e.outcome])).toEqual([['00000000-0000-4000-8000-000000000000', 'failed'], [inv.inviteId, 'ok']]);
+    expect(mine[1].detail?.removed).toBe(1);
   });
 
   it('ends a live session for everyone when it is cancelled, and admits nobody after', async () => {
