@@ -1,4 +1,4 @@
-import type { CallJoinAck, ParticipantState, ServerEvents } from '../../src/signaling/catalogue';
+import type { CallJoinAck, ParticipantRole, ParticipantState, ServerEvents } from '../../src/signaling/catalogue';
 import { MediaConnection, type MediaConnectionEvents } from './media-connection';
 import { Roster } from './roster';
 import type { Signaling } from './signaling';
@@ -42,18 +42,18 @@ export class ActiveCall {
     this.initiatorId = ack.initiatorId;
     this.endsAt = ack.endsAt ?? null;
     this.joined = true;
-    for (const p of ack.participants) this.updateParticipant(p.userId, p.state, p.name);
+    for (const p of ack.participants) this.updateParticipant(p.userId, p.state, p.name, p.role);
     for (const pr of ack.producers) {
       if (pr.paused) this.mediaToggled({ callId: this.id, userId: pr.userId, source: pr.source, enabled: false });
     }
     this.view.setStatus(this.roster.describe());
   }
 
-  updateParticipant(userId: string, state: ParticipantState, name?: string): void {
-    const p = this.roster.set(userId, state, name);
+  updateParticipant(userId: string, state: ParticipantState, name?: string, role?: ParticipantRole): void {
+    const p = this.roster.set(userId, state, name, role);
     if (!p) return;
     if (this.roster.isPresent(p)) {
-      this.view.upsertTile(p.userId, p.name, p.state);
+      this.view.upsertTile(p.userId, p.name, p.state, p.host);
       this.view.setBadges(p.userId, p, p.state);
     } else {
       this.view.removeTile(p.userId);
@@ -79,7 +79,7 @@ export class ActiveCall {
     return {
       remoteTrackAdded: (r) => {
         const p = this.roster.get(r.userId) ?? this.roster.set(r.userId, 'joined');
-        if (p) this.view.upsertTile(p.userId, p.name, p.state);
+        if (p) this.view.upsertTile(p.userId, p.name, p.state, p.host);
         this.view.addRemoteTrack(r.userId, r.track);
       },
       remoteTrackRemoved: (r) => this.view.removeRemoteTrack(r.userId, r.track),

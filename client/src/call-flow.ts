@@ -172,7 +172,7 @@ export class CallFlow implements CallEventHandlers {
 
   participantJoined(call: ActiveCall, e: ServerEvents['call:participant-joined']): void {
     this.sessionPanel?.waiting.remove(e.userId);
-    call.updateParticipant(e.userId, 'joined', e.name);
+    call.updateParticipant(e.userId, 'joined', e.name, e.role);
   }
 
   participantLeft(call: ActiveCall, e: ServerEvents['call:participant-left']): void {

@@ -1,10 +1,12 @@
-import type { ParticipantState } from '../../src/signaling/catalogue';
+import type { ParticipantRole, ParticipantState } from '../../src/signaling/catalogue';
 import type { ParticipantView } from './debug-api';
 
 export interface Participant extends ParticipantView {
   state: ParticipantState;
   micOff: boolean;
   cameraOff: boolean;
+  /** A host of the session, as the server says (call:join ack, call:participant-joined). */
+  host: boolean;
 }
 
 const PRESENT: ReadonlySet<ParticipantState> = new Set(['joined', 'reconnecting']);
@@ -17,11 +19,13 @@ export class Roster {
   constructor(private readonly selfId: string) {}
 
   /** Records a participant's state; returns the entry, or null for ourselves. */
-  set(userId: string, state: ParticipantState, name?: string): Participant | null {
+  set(userId: string, state: ParticipantState, name?: string, role?: ParticipantRole): Participant | null {
     if (userId === this.selfId) return null;
-    const p = this.others.get(userId) ?? { userId, name: name ?? userId, state, micOff: false, cameraOff: false };
+    const p = this.others.get(userId) ?? { userId, name: name ?? userId, state, micOff: false, cameraOff: false, host: false };
     p.state = state;
     if (name) p.name = name;
+    // Only the server says who hosts: a name like "Dr. Smith (Host)" is just a name.
+    if (role) p.host = role === 'host';
     this.others.set(userId, p);
     return p;
   }

@@ -117,7 +117,7 @@ export class View extends StatusView {
   }
 
   /** One tile per remote participant: video, a separate audio element, name and badges. */
-  upsertTile(userId: string, name: string, state: string): HTMLElement {
+  upsertTile(userId: string, name: string, state: string, host = false): HTMLElement {
     let tile = this.tile(userId);
     if (!tile) {
       tile = document.createElement('figure');
@@ -131,16 +131,22 @@ export class View extends StatusView {
       const audio = document.createElement('audio');
       audio.autoplay = true;
       const caption = document.createElement('figcaption');
+      // The host badge is an element of its own, set from the server's role: no name can draw it.
+      const hostBadge = document.createElement('span');
+      hostBadge.className = 'host-badge';
+      hostBadge.dataset.testid = 'host-badge';
+      hostBadge.textContent = 'Host';
       const label = document.createElement('span');
       label.className = 'name';
       const badges = document.createElement('span');
       badges.className = 'badges';
-      caption.append(label, ' ', badges);
+      caption.append(hostBadge, label, ' ', badges);
       tile.append(video, audio, caption);
       this.tileDecorator?.(tile, userId);
       this.grid.append(tile);
     }
     (tile.querySelector('.name') as HTMLElement).textContent = name;
+    (tile.querySelector('.host-badge') as HTMLElement).hidden = !host;
     tile.dataset.state = state;
     return tile;
   }

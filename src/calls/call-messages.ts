@@ -4,7 +4,7 @@
  * imports the edge.
  */
 import type { MediaKind, MediaSource, ProducerInfo } from '../media/media.types';
-import type { EndReason, ParticipantLeftReason, ParticipantState } from './call-states';
+import type { EndReason, ParticipantLeftReason, ParticipantRole, ParticipantState } from './call-states';
 import type { IceServer } from './ice-server.types';
 
 export interface InitiateCall {
@@ -17,6 +17,8 @@ export interface ParticipantInfo {
   userId: string;
   name: string;
   state: ParticipantState;
+  /** Extension: their part in the call; `host` is shown by the client as a badge no display name can imitate. */
+  role: ParticipantRole;
 }
 
 /** The answer to a join that took a seat. */
@@ -58,7 +60,7 @@ export interface ClientStatsReport {
 export interface CallEvents {
   'call:incoming': { callId: string; from: { userId: string; name: string }; media: MediaKind; conversationId?: string };
   'call:ringing': { callId: string; userId: string };
-  'call:participant-joined': { callId: string; userId: string; name: string };
+  'call:participant-joined': { callId: string; userId: string; name: string; role: ParticipantRole };
   'call:participant-reconnecting': { callId: string; userId: string };
   'call:participant-left': { callId: string; userId: string; reason: ParticipantLeftReason };
   'call:declined': { callId: string; userId: string };

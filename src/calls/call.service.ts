@@ -152,7 +152,7 @@ export class CallService implements BeforeApplicationShutdown {
     }
     if (!rejoin || me.role === 'callee') {
       for (const other of call.others(actor.userId)) {
-        if (other.present) this.channel.toUser(other.userId, 'call:participant-joined', { callId: call.id, userId: actor.userId, name: actor.name });
+        if (other.present) this.channel.toUser(other.userId, 'call:participant-joined', { callId: call.id, userId: actor.userId, name: actor.name, role: me.role });
       }
     }
     this.writer.persist(call);
@@ -163,7 +163,7 @@ export class CallService implements BeforeApplicationShutdown {
       media: call.media,
       routerRtpCapabilities: rtpCapabilities,
       iceServers: iceServersFromSettings(this.config, actor.userId),
-      participants: [...call.participants.values()].map((p) => ({ userId: p.userId, name: p.name, state: p.state })),
+      participants: [...call.participants.values()].map((p) => ({ userId: p.userId, name: p.name, state: p.state, role: p.role })),
       producers: this.media.producers(call.id).filter((p) => p.userId !== actor.userId),
       ...(call.controls ? { endsAt: call.controls.endsAt.toISOString() } : {}),
     };

@@ -7,6 +7,7 @@ import { SessionCalls } from '../calls/session-calls';
 import { endOf } from '../calls/session-controls';
 import type { Identity } from '../calls/ports';
 import { DomainError, invalidState, notFound } from '../common/domain-error';
+import { normalizeDisplayName } from '../common/display-name';
 import { tokenKey } from '../common/token-keys';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { GuestTokenResponse, InviteResponse, InviteView } from '../signaling/rest-contract';
@@ -17,7 +18,11 @@ export const inviteInput = z.object({
   forUserId: z.string().trim().min(1).max(128).optional(),
   expiresInSeconds: z.number().int().min(1).max(30 * 86400).optional(),
 });
-export const guestTokenInput = z.object({ invite: z.string().min(10).max(4096), name: z.string().trim().min(1).max(80) });
+export const guestTokenInput = z.object({
+  invite: z.string().min(10).max(4096),
+  // As others will see it: normalised, no invisible characters, at most 80 characters.
+  name: z.string().max(400).transform(normalizeDisplayName).pipe(z.string().min(1, 'name: enter a name')),
+});
 export type InviteInput = z.infer<typeof inviteInput>;
 
 const inviteClaims = z.object({ typ: z.literal('invite'), sid: z.string().uuid(), iid: z.string().uuid(), v: z.number().int() });

@@ -5,6 +5,7 @@ import type { Identity } from '../common/identity';
 import { DomainError } from '../common/domain-error';
 import { GUEST_ID_PREFIX, ROLES, type Role } from '../common/identity';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { normalizeDisplayName } from '../common/display-name';
 import { tokenKey } from '../common/token-keys';
 import { userIdSchema } from './payload-schemas';
 
@@ -147,16 +148,17 @@ export class TokenVerifier {
       const { payload } = await jwtVerify(token, this.guestKey, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
       const g = guestClaims.safeParse(payload);
       if (!g.success) throw refuse('claims_invalid', 'token lacks required claims');
-      const { sub, name, sid, cid, iid, v } = g.data;
-      return { userId: sub, name, role: 'member', scope: { sessionId: sid, callId: cid, inviteId: iid, inviteVersion: v } };
+      const { sub, sid, cid, iid, v } = g.data;
+      return { userId: sub, name: normalizeDisplayName(g.data.name) || sub, role: 'member', scope: { sessionId: sid, callId: cid, inviteId: iid, inviteVersion: v } };
     }
     if (typ !== undefined) throw refuse('claims_invalid', 'this kind of token is not a sign-in token');
     const { payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
     const parsed = identityClaims.safeParse(payload);
     if (!parsed.success) throw refuse('claims_invalid', 'token lacks required claims');
-    const { sub, name, role } = parsed.data;
+    const { sub, role } = parsed.data;
+    const name = parsed.data.name ? normalizeDisplayName(parsed.data.name) : '';
     if (sub.startsWith(GUEST_ID_PREFIX)) throw refuse('claims_invalid', `user ids beginning with ${GUEST_ID_PREFIX} are reserved for session guests`);
-    return { userId: sub, name: name ?? sub, role };
+    return { userId: sub, name: name || sub, role };
   }
 
   private async verifyProvider(token: string): Promise<Identity> {
@@ -171,7 +173,7 @@ export class TokenVerifier {
     if (!sub.success) throw refuse('claims_invalid', 'token subject is not a valid user id');
     if (sub.data.startsWith(GUEST_ID_PREFIX)) throw refuse('claims_invalid', `user ids beginning with ${GUEST_ID_PREFIX} are reserved for session guests`);
     const name = claimAt(payload, this.config.JWT_NAME_CLAIM);
-    const displayName = typeof name === 'string' && name.trim() ? name.trim().slice(0, 80) : sub.data;
+    const displayName = (typeof name === 'string' && normalizeDisplayName(name)) || sub.data;
     // Identity-provider tokens name people; session scopes (sid/cid) are this server's own guest tokens only.
     return { userId: sub.data, name: displayName, role: roleFrom(claimAt(payload, this.config.JWT_ROLE_CLAIM)) };
   }

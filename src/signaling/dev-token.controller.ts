@@ -7,12 +7,13 @@ import { APP_CONFIG, isLoopbackHost, type AppConfig } from '../config/app-config
 import { DomainError } from '../common/domain-error';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { ROLES } from '../common/identity';
+import { normalizeDisplayName } from '../common/display-name';
 import { userIdSchema } from './payload-schemas';
 import { RouteLimit } from '../limits/http-rate-limit';
 
 const devTokenBody = z.object({
   userId: userIdSchema,
-  name: z.string().trim().min(1).max(80),
+  name: z.string().max(400).transform(normalizeDisplayName).pipe(z.string().min(1)),
   role: z.enum(ROLES).optional(),
 });
 

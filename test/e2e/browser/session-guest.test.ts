@@ -60,6 +60,10 @@ describe('browser: a scheduled session with a guest from an invite link', () => 
 
     await guest.waitForState('in-call');
     await Promise.all([guest.waitForDecodedVideo(1), host.waitForDecodedVideo(1)]);
+    // Who hosts is the server's word, shown as a badge: the guest sees it on the host's tile, and nobody's name can draw it.
+    const badge = (page: typeof host, userId: string) => page.page.locator(`[data-testid="remote-tile"][data-user-id="${userId}"] [data-testid="host-badge"]`);
+    expect(await badge(guest, host.userId).isVisible()).toBe(true);
+    expect(await badge(host, guestId).isVisible()).toBe(false);
     for (const [me, other] of bothWays(host, guest)) await expectReceivingFrom(me, other);
     expect(await host.waitingList()).toEqual([]);
     expect(await guest.page.getByTestId('host-panel').isVisible()).toBe(false);

@@ -229,6 +229,16 @@ describe('session invites and live session rules', () => {
     expect(hostView.body.events.some((e) => e.userId === knocker.id)).toBe(true);
   });
 
+  it('normalises display names before anyone sees them, and refuses one with nothing visible left', async () => {
+    const sess = await session();
+    const g = await sess.guest(sess.shared, '  \u202EEve\u200B  the\tGuest ');
+    const knock = nextEvent<{ userId: string; name: string }>(sess.host, 'lobby:knock');
+    await ok(g.s, 'call:join', { callId: sess.callId });
+    expect(await knock).toEqual({ callId: sess.callId, userId: g.id, name: 'Eve the Guest' });
+    const blank = await sess.exchange(sess.shared, '\u200B\u202E ');
+    expect([blank.status, blank.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
   it('never takes one kind of token for another', async () => {
     const sess = await session();
     const inv = await sess.invite();
