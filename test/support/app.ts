@@ -97,8 +97,12 @@ export async function devToken(url: string, userId: string, name = userId, role?
 }
 
 /** A real socket.io client, connected and authenticated. */
-export async function connectUser(url: string, userId: string, name = userId): Promise<Socket> {
-  const token = await devToken(url, userId, name);
+export async function connectUser(url: string, userId: string, name = userId, role?: string): Promise<Socket> {
+  return connectWithToken(url, await devToken(url, userId, name, role));
+}
+
+/** A real socket.io client with this token (a guest token, a host's), connected. */
+export async function connectWithToken(url: string, token: string): Promise<Socket> {
   const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());

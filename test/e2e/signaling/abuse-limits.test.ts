@@ -5,7 +5,7 @@
  * across gateways. Real gateways, real Redis, real socket.io clients.
  */
 import { io, type Socket } from 'socket.io-client';
-import { connectUser, devToken, nextEvent, ok, request, startTestApp, type AckResult, type TestApp } from '../../support/app';
+import { connectUser, connectWithToken, devToken, nextEvent, ok, request, startTestApp, type AckResult, type TestApp } from '../../support/app';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -34,14 +34,7 @@ describe('abuse limits', () => {
     await t.close();
   });
   const connect = async (id: string, role?: string) => {
-    const s = await connectUser(t.url, id);
-    if (role) {
-      s.disconnect();
-      const r = io(t.url, { auth: { token: await devToken(t.url, id, id, role) }, transports: ['websocket'], reconnection: false, forceNew: true });
-      await new Promise<void>((resolve, reject) => (r.once('connect', () => resolve()), r.once('connect_error', reject)));
-      sockets.push(r);
-      return r;
-    }
+    const s = await connectUser(t.url, id, id, role);
     sockets.push(s);
     return s;
   };
@@ -141,8 +134,7 @@ describe('abuse limits', () => {
     const guests: Socket[] = [];
     for (const name of ['One', 'Two']) {
       const g = (await (await fetch(`${t.url}/api/sessions/${s.sessionId}/guest-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ invite, name }) })).json()) as { token: string };
-      const gs = io(t.url, { auth: { token: g.token }, transports: ['websocket'], reconnection: false, forceNew: true });
-      await new Promise<void>((resolve, reject) => (gs.once('connect', () => resolve()), gs.once('connect_error', reject)));
+      const gs = await connectWithToken(t.url, g.token);
       sockets.push(gs);
       guests.push(gs);
     }

@@ -3,8 +3,7 @@
  * Real gateway on real Redis, real socket.io clients.
  */
 import type { Socket } from 'socket.io-client';
-import { io } from 'socket.io-client';
-import { connectUser, devToken, ok, request, startTestApp, type TestApp } from '../../support/app';
+import { connectUser, connectWithToken, devToken, ok, request, startTestApp, type TestApp } from '../../support/app';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -25,9 +24,7 @@ async function guestOf(t: TestApp, hostId: string): Promise<{ id: string; s: Soc
   })).json()) as { sessionId: string; inviteUrl: string };
   const invite = new URL(created.inviteUrl).searchParams.get('invite');
   const g = (await (await fetch(`${t.url}/api/sessions/${created.sessionId}/guest-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ invite, name: 'Guest' }) })).json()) as { token: string; userId: string };
-  const s = io(t.url, { auth: { token: g.token }, transports: ['websocket'], reconnection: false, forceNew: true });
-  await new Promise<void>((resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)));
-  return { id: g.userId, s };
+  return { id: g.userId, s: await connectWithToken(t.url, g.token) };
 }
 
 describe.each(['organization', 'staff', 'none'] as const)('presence scope %s', (scope) => {
@@ -43,11 +40,7 @@ describe.each(['organization', 'staff', 'none'] as const)('presence scope %s', (
     await t.close();
   });
 
-  const connectHost = async (id: string) => {
-    const s = io(t.url, { auth: { token: await devToken(t.url, id, 'Dr. H', 'host') }, transports: ['websocket'], reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)));
-    return s;
-  };
+  const connectHost = (id: string) => connectUser(t.url, id, 'Dr. H', 'host');
 
   it('tells members what the scope allows, and guests nothing', async () => {
     const member = await connectUser(t.url, u('member'));

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
-import { liveCalls, devToken, nextEvent, ok, request, startTestApp, type TestApp } from '../../support/app';
+import { liveCalls, devToken, nextEvent, ok, request, startTestApp, type TestApp, connectWithToken } from '../../support/app';
 
 describe('session invites and live session rules', () => {
   let t: TestApp;
@@ -24,9 +24,8 @@ describe('session invites and live session rules', () => {
   });
 
   const connect = async (token: string) => {
-    const s = io(t.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const s = await connectWithToken(t.url, token);
     sockets.push(s);
-    await new Promise<void>((resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)));
     return s;
   };
   const refusal = (token: string) =>

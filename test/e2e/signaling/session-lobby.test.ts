@@ -2,9 +2,9 @@
  * A session's waiting room, enforced by the server, and its host controls, clock and audit,
  * with real socket.io clients against the real gateway.
  */
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { MediaService } from '../../../src/media/media.service';
-import { devToken, nextEvent, ok, request, startTestApp, type TestApp } from '../../support/app';
+import { devToken, nextEvent, ok, request, startTestApp, type TestApp, connectWithToken } from '../../support/app';
 import { clientRtpCapabilities, opusRtpParameters } from './media-payloads';
 
 describe('session waiting room and host controls', () => {
@@ -22,9 +22,8 @@ describe('session waiting room and host controls', () => {
   });
 
   const connect = async (token: string) => {
-    const s = io(t.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const s = await connectWithToken(t.url, token);
     sockets.push(s);
-    await new Promise<void>((resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)));
     return s;
   };
 
