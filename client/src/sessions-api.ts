@@ -1,15 +1,11 @@
-import type { GuestTokenResponse, Json, SessionView } from '../../src/signaling/catalogue';
+import type { GuestTokenRequest, GuestTokenResponse, InviteRequest, InviteResponse, Json, ScheduleSessionRequest, SessionView } from '../../src/signaling/catalogue';
 import { ServerError, httpError } from './errors';
 
 /** A scheduled session as the sessions API returns it (dates as ISO strings); `inviteUrl` only when scheduling. */
 export type SessionSummary = Json<SessionView> & { inviteUrl?: string };
 
-/**
- * `POST /api/sessions`: what the Schedule form sends, in the server's own session fields. The
- * server validates the body with `sessionInput` (src/sessions/session.service.ts), which is not
- * importable here; it also takes `hostIds` and `maxParticipants`, left to their defaults.
- */
-export type ScheduleInput = Pick<Json<SessionView>, 'title' | 'startsAt' | 'durationMinutes' | 'lobby'>;
+/** `POST /api/sessions`: what the Schedule form sends (the contract's request body). */
+export type ScheduleInput = ScheduleSessionRequest;
 
 export type GuestToken = Json<GuestTokenResponse>;
 
@@ -34,12 +30,11 @@ export const sessionsApi = {
   schedule: (token: string, input: ScheduleInput) => send<SessionSummary>('POST', '/api/sessions', token, input),
   list: (token: string) => send<SessionSummary[]>('GET', '/api/sessions', token),
   /** A new shared invite link for a session listed without one. */
-  invite: (token: string, sessionId: string) => send<{ inviteUrl: string }>('POST', `/api/sessions/${encodeURIComponent(sessionId)}/invites`, token, {}),
+  invite: (token: string, sessionId: string, body: InviteRequest = {}) => send<Json<InviteResponse>>('POST', `/api/sessions/${encodeURIComponent(sessionId)}/invites`, token, body),
   guestToken: (sessionId: string, invite: string, name: string) =>
-    send<GuestToken>('POST', `/api/sessions/${encodeURIComponent(sessionId)}/guest-token`, null, { invite, name }),
+    send<GuestToken>('POST', `/api/sessions/${encodeURIComponent(sessionId)}/guest-token`, null, { invite, name } satisfies GuestTokenRequest),
 };
 
-/** The `?session=<id>&invite=<token>` of an invite link opened in this page, or null. */
 const GUEST_KEY = 'hearth.guest';
 
 /** What an exchanged invite gave this tab: kept for a reload (the invite itself is gone from the address bar, and may admit one exchange only). */

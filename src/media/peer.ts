@@ -51,3 +51,11 @@ export class Peer {
     this.transports.clear();
   }
 }
+
+/** The most media objects one participant may hold in a room. */
+export interface PeerCaps {
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+export const UNCAPPED: PeerCaps = { transports: Infinity, producers: Infinity, consumers: Infinity };

@@ -3,31 +3,13 @@ import { Logger } from '@nestjs/common';
 import { DomainError, forbidden, notFound } from '../common/domain-error';
 import type { ConsumeAck, ConsumeInput, DtlsInput, MediaKind, MediaQualitySample, MediaSource, ProduceInput, ProducerInfo, RoomCounts, TransportAck } from './media.types';
 import type { RoomSink } from './media.port';
-import { Peer, type Direction } from './peer';
+import { mapMediaError } from './media-errors';
+import { Peer, UNCAPPED, type Direction, type PeerCaps } from './peer';
 import { RoomQuality } from './room-quality';
 import { RouterSet, type RoomRouter, type RouterFactory } from './router-set';
 import { webRtcTransportListen, type RtcNetwork } from './rtc-network';
 import type { PooledWorker } from './worker-pool';
 
-/**
- * Applied only to promises returned by mediasoup calls made on a client's behalf: mediasoup
- * validates deeply, and the worker refuses requests that do not fit the object's state
- * (e.g. connect() twice). Those are the client's errors, translated to our codes.
- */
-export function mapMediaError(err: unknown): never {
-  if (err instanceof DomainError) throw err;
-  if (err instanceof TypeError || (err as Error)?.name === 'UnsupportedError') throw new DomainError('VALIDATION_FAILED', (err as Error).message);
-  if (err instanceof Error) throw new DomainError('INVALID_STATE', err.message);
-  throw err;
-}
-
-/** The most media objects one participant may hold in a room. */
-export interface PeerCaps {
-  transports: number;
-  producers: number;
-  consumers: number;
-}
-const UNCAPPED: PeerCaps = { transports: Infinity, producers: Infinity, consumers: Infinity };
 
 /**
  * One call's router and its peers. close() is idempotent and cascades to every peer.
@@ -236,7 +218,6 @@ export class MediaRoom {
     if (t.direction === 'recv') throw new DomainError('INVALID_STATE', 'cannot produce on a receive transport');
     this.assertUnder('producers', this.peer(userId).producers.size);
     const producer = await t.transport
-      
       .produce({ kind: req.kind, rtpParameters: req.rtpParameters as ms.RtpParameters, paused: req.paused === true, appData: { userId, source: req.source } })
       .catch(mapMediaError);
     const peer = this.peer(userId);
@@ -274,7 +255,6 @@ export class MediaRoom {
       throw new DomainError('VALIDATION_FAILED', 'rtpCapabilities cannot consume this producer');
     }
     const consumer = await t.transport
-      
       .consume({ producerId: req.producerId, rtpCapabilities, paused: true, appData: { userId } })
       .catch(mapMediaError);
     const peer = this.peer(userId);

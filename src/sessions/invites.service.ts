@@ -10,7 +10,7 @@ import { DomainError, invalidState, notFound } from '../common/domain-error';
 import { normalizeDisplayName } from '../common/display-name';
 import { tokenKey } from '../common/token-keys';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import type { GuestTokenResponse, InviteResponse, InviteView } from '../signaling/rest-contract';
+import type { GuestTokenRequest, GuestTokenResponse, InviteRequest, InviteResponse, InviteView } from '../signaling/rest-contract';
 import { INVITE_STORE, SESSION_STORE, type InviteRecord, type InviteStore, type SessionRecord, type SessionStore } from './ports';
 
 export const inviteInput = z.object({
@@ -24,6 +24,8 @@ export const guestTokenInput = z.object({
   name: z.string().max(400).transform(normalizeDisplayName).pipe(z.string().min(1, 'name: enter a name')),
 });
 export type InviteInput = z.infer<typeof inviteInput>;
+// The contract's request bodies are what these schemas take.
+export const INVITE_REQUESTS_MATCH: [InviteRequest, GuestTokenRequest] extends [z.input<typeof inviteInput>, z.input<typeof guestTokenInput>] ? true : never = true;
 
 const inviteClaims = z.object({ typ: z.literal('invite'), sid: z.string().uuid(), iid: z.string().uuid(), v: z.number().int() });
 

@@ -7,7 +7,7 @@ import { endOf } from '../calls/session-controls';
 import { CALL_LOG_STORE, type CallEventEntry, type CallLogStore, type Identity } from '../calls/ports';
 import { forbidden, invalidState, notFound } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import type { InviteResponse, InviteView, ScheduledSession, SessionView } from '../signaling/rest-contract';
+import type { InviteResponse, InviteView, ScheduledSession, ScheduleSessionRequest, SessionView } from '../signaling/rest-contract';
 import { InviteService, type InviteInput, type guestTokenInput } from './invites.service';
 import { SESSION_STORE, type SessionRecord, type SessionStore } from './ports';
 
@@ -21,6 +21,8 @@ export const sessionInput = z.object({
 });
 export const sessionPatch = sessionInput.partial().extend({ locked: z.boolean().optional() });
 export type SessionInput = z.infer<typeof sessionInput>;
+// The contract's request body is what this schema takes (the client sends ScheduleSessionRequest).
+export const SCHEDULE_REQUEST_MATCHES: ScheduleSessionRequest extends z.input<typeof sessionInput> ? true : never = true;
 export type SessionPatch = z.infer<typeof sessionPatch>;
 
 export type { SessionView } from '../signaling/rest-contract';

@@ -50,6 +50,29 @@ export interface SessionView extends Omit<SessionRecord, 'inviteVersion' | 'bloc
   endsAt: Date;
 }
 
+/** `POST /api/sessions` body (`PATCH` takes any of these, and `locked`). Checked against the server's schema. */
+export interface ScheduleSessionRequest {
+  title: string;
+  /** ISO 8601. */
+  startsAt: string;
+  durationMinutes: number;
+  lobby?: boolean;
+  maxParticipants?: number;
+  hostIds?: string[];
+}
+
+/** `POST /api/sessions/:id/invites` body: for one person (one exchange), or shared. */
+export interface InviteRequest {
+  forUserId?: string;
+  expiresInSeconds?: number;
+}
+
+/** `POST /api/sessions/:id/guest-token` body. */
+export interface GuestTokenRequest {
+  invite: string;
+  name: string;
+}
+
 /** `POST /api/sessions`: the new session and its shared invite link. */
 export type ScheduledSession = SessionView & { inviteUrl: string };
 
