@@ -256,7 +256,7 @@ export function printFloodTable(r: Awaited<ReturnType<typeof floodComparison>>):
     if (x.flood) {
       const errs = Object.entries(x.flood.errors).map(([k, n]) => `${k}=${n}`).join(', ') || 'none';
       const oks = Object.entries(x.flood.okByEvent).map(([k, n]) => `${k}=${n}`).join(', ') || 'none';
-      console.log(`    flood acks ok: ${oks}; other errors: ${errs}; timeouts=${x.flood.timeouts}; disconnects=${x.flood.disconnects}; flooder process CPU ${x.flood.cpuPercent.toFixed(0)}% of 1 core`);
+      console.log(`    flood acks ok: ${oks}; other errors: ${errs}; timeouts=${x.flood.timeouts}; dropped by the server=${x.flood.disconnects}, reconnects=${x.flood.reconnects} (refused ${x.flood.connectRefused}); flooder process CPU ${x.flood.cpuPercent.toFixed(0)}% of 1 core`);
     }
   }
   console.log(

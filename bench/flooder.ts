@@ -29,7 +29,11 @@ export interface FloodStats {
   acked: number;
   refused: number;
   timeouts: number;
+  /** times the server dropped a flooding socket */
   disconnects: number;
+  /** reconnect attempts after a drop, and how many the server refused (RATE_CONNECT_*) */
+  reconnects: number;
+  connectRefused: number;
   /** ack error codes other than RATE_LIMITED (validation, offline, not found, ...) */
   errors: Record<string, number>;
   /** acks that were ok, by event */
@@ -64,10 +68,27 @@ async function connect(url: string, token: string): Promise<Socket> {
 
 async function main(): Promise<void> {
   const start = await new Promise<FloodStart>((resolve) => process.once('message', (m) => resolve(m as FloodStart)));
-  const sockets = await Promise.all(start.users.map((u) => connect(start.url, u.token)));
+  // One slot per flooding user: its current socket. A dropped socket is replaced at once, as an attacker would.
+  const slots = await Promise.all(start.users.map(async (u) => ({ token: u.token, socket: await connect(start.url, u.token), reconnecting: null as Promise<void> | null })));
   const ids = start.users.map((u) => u.userId);
-  const stats: FloodStats = { sockets: sockets.length, seconds: 0, cpuPercent: 0, sent: 0, acked: 0, refused: 0, timeouts: 0, disconnects: 0, errors: {}, okByEvent: {} };
+  const stats: FloodStats = { sockets: slots.length, seconds: 0, cpuPercent: 0, sent: 0, acked: 0, refused: 0, timeouts: 0, disconnects: 0, reconnects: 0, connectRefused: 0, errors: {}, okByEvent: {} };
   let running = true;
+  const watch = (slot: (typeof slots)[number]) => slot.socket.once('disconnect', () => running && stats.disconnects++);
+  const reconnect = (slot: (typeof slots)[number]): Promise<void> =>
+    (slot.reconnecting ??= (async () => {
+      while (running) {
+        stats.reconnects++;
+        try {
+          slot.socket = await connect(start.url, slot.token);
+          watch(slot);
+          return;
+        } catch {
+          stats.connectRefused++;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    })().finally(() => (slot.reconnecting = null)));
+  slots.forEach(watch);
   const stopped = new Promise<void>((resolve) =>
     process.on('message', (m) => {
       if ((m as { type: string }).type === 'stop') {
@@ -97,8 +118,13 @@ async function main(): Promise<void> {
         return ['call:join', { callId: randomUUID() }];
     }
   };
-  const lane = async (socket: Socket, self: string) => {
-    while (running && socket.connected) {
+  const lane = async (slot: (typeof slots)[number], self: string) => {
+    while (running) {
+      if (!slot.socket.connected) {
+        await reconnect(slot);
+        continue;
+      }
+      const socket = slot.socket;
       const [event, payload] = next(self);
       stats.sent++;
       try {
@@ -108,12 +134,11 @@ async function main(): Promise<void> {
         else if (res.error?.code === 'RATE_LIMITED') stats.refused++;
         else stats.errors[res.error?.code ?? '?'] = (stats.errors[res.error?.code ?? '?'] ?? 0) + 1;
       } catch {
-        stats.timeouts++;
+        if (socket.connected) stats.timeouts++;
       }
     }
   };
-  sockets.forEach((s) => s.on('disconnect', () => stats.disconnects++));
-  const lanes = sockets.flatMap((s, i) => Array.from({ length: start.inFlight }, () => lane(s, ids[i])));
+  const lanes = slots.flatMap((slot, i) => Array.from({ length: start.inFlight }, () => lane(slot, ids[i])));
   await stopped;
   stats.seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -121,7 +146,7 @@ async function main(): Promise<void> {
   // Requests still in flight at 'stop' are counted as sent; give their acks a moment.
   await Promise.race([Promise.all(lanes), new Promise((r) => setTimeout(r, 2000))]);
   process.send!({ type: 'done', stats } satisfies FloodMessage);
-  for (const s of sockets) s.disconnect();
+  for (const slot of slots) slot.socket.disconnect();
   setTimeout(() => process.exit(0), 100);
 }
 

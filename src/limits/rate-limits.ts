@@ -23,6 +23,9 @@ export const LIMITS = {
 } as const satisfies Record<string, keyof AppConfig>;
 export type LimitName = keyof typeof LIMITS;
 
+/** Keyed by something that exists on one gateway only (a socket id). */
+const LOCAL_LIMITS = new Set<LimitName>(['socketEvents']);
+
 /**
  * The abuse limits: points per window for each limit and key (a socket, a user, an address),
  * counted with rate-limiter-flexible. With REDIS_URL the counts live in Redis, so they hold
@@ -42,9 +45,23 @@ export class RateLimits implements OnApplicationShutdown {
     for (const [name, setting] of Object.entries(LIMITS) as [LimitName, keyof AppConfig][]) {
       const { points, seconds } = config[setting] as RateSetting;
       const memory = new RateLimiterMemory({ points, duration: seconds, keyPrefix: name });
+      // A socket lives on one gateway: its count needs no Redis. Everything else is shared, and a
+      // key over its limit is refused from memory for the rest of the window, so a flood costs no
+      // Redis round trip per refused request.
+      const shared = this.redis && !LOCAL_LIMITS.has(name);
       this.limiters.set(
         name,
-        this.redis ? new RateLimiterRedis({ storeClient: this.redis, points, duration: seconds, keyPrefix: `${config.REDIS_PREFIX}rl:${name}`, insuranceLimiter: memory }) : memory,
+        shared
+          ? new RateLimiterRedis({
+              storeClient: this.redis,
+              points,
+              duration: seconds,
+              keyPrefix: `${config.REDIS_PREFIX}rl:${name}`,
+              insuranceLimiter: memory,
+              // Without inMemoryBlockDuration the block lasts exactly to the window's end.
+              inMemoryBlockOnConsumed: points + 1,
+            })
+          : memory,
       );
     }
   }

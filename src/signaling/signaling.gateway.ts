@@ -88,7 +88,9 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
     const open = user.scope ? (server.of('/').adapter.rooms.get(userRoom(user.userId))?.size ?? 0) : await this.presence.store.deviceCount(user.userId);
     await limitUserConnection(this.limits, user, open, this.config.MAX_SOCKETS_PER_USER);
     socket.data.user = user;
-    limitSocketEvents(socket, this.limits, user);
+    limitSocketEvents(socket, this.limits, user, this.config.RATE_SOCKET_EVENTS.points, () =>
+      this.logger.warn({ userId: user.userId }, 'socket disconnected: it kept sending past its rate limit'),
+    );
     await socket.join([userRoom(user.userId), ...audiencesOf(user).map(audienceRoom)]);
     await this.presence.deviceConnected(user, socket.id);
   }

@@ -37,9 +37,26 @@ export async function limitUserConnection(limits: RateLimits, user: Identity, op
 /**
  * Every event of this socket, well-formed or not, is counted before any handler runs:
  * RATE_SOCKET_EVENTS per socket and RATE_USER_EVENTS per user. Over a limit, the ack is
- * RATE_LIMITED with retryAfterMs and the handler never runs.
+ * RATE_LIMITED with retryAfterMs and the handler never runs. A socket that goes on sending
+ * once refused (more refused events in one window than it is allowed) is a flood, not a
+ * client waiting out retryAfterMs: it is disconnected, and coming back costs a connection
+ * attempt (RATE_CONNECT_IP, RATE_CONNECT_USER).
  */
-export function limitSocketEvents(socket: Socket, limits: RateLimits, user: Identity): void {
+export function limitSocketEvents(socket: Socket, limits: RateLimits, user: Identity, allowedPerWindow: number, onFlood: () => void): void {
+  let refused = 0;
+  let windowEnds = 0;
+  const refusedOnce = (err: unknown) => {
+    const retryAfterMs = Number((err as DomainError)?.details?.retryAfterMs ?? 0);
+    const now = Date.now();
+    if (now >= windowEnds) {
+      refused = 0;
+      windowEnds = now + retryAfterMs;
+    }
+    if (++refused > allowedPerWindow && socket.connected) {
+      onFlood();
+      socket.disconnect(true);
+    }
+  };
   socket.use((packet, next) => {
     const ack = packet.find((x, i) => i > 0 && typeof x === 'function') as ((a: unknown) => void) | undefined;
     const checks = async () => {
@@ -48,7 +65,10 @@ export function limitSocketEvents(socket: Socket, limits: RateLimits, user: Iden
     };
     checks().then(
       () => next(),
-      (err: unknown) => ack?.(toAckError(err).ack),
+      (err: unknown) => {
+        ack?.(toAckError(err).ack);
+        if (err instanceof DomainError && err.code === 'RATE_LIMITED') refusedOnce(err);
+      },
     );
   });
 }

@@ -40,11 +40,11 @@ describe('abuse limits', () => {
   };
   const limited = (r: AckResult) => !r.ok && r.error.code === 'RATE_LIMITED';
 
-  it('limits a flood from one socket with retryAfterMs, while another user places and answers a call', async () => {
+  it('limits a flood from one socket with retryAfterMs, while another user places and answers a call, and drops a socket that keeps on', async () => {
     const flooder = await connect(u('flood'));
     const [aliceId, bobId] = [u('alice'), u('bob')];
     const [alice, bob] = [await connect(aliceId), await connect(bobId)];
-    const flood = Promise.all(Array.from({ length: 200 }, () => request(flooder, 'presence:list', {})));
+    const flood = Promise.all(Array.from({ length: 100 }, () => request(flooder, 'presence:list', {})));
     // The well-behaved pair places and answers a whole call during the flood.
     const ring = nextEvent<{ callId: string }>(bob, 'call:incoming');
     const { callId } = await ok<{ callId: string }>(alice, 'call:initiate', { calleeIds: [bobId], media: 'audio' });
@@ -55,9 +55,16 @@ describe('abuse limits', () => {
     const results = await flood;
     expect(results.filter((r) => r.ok).length).toBe(50);
     const refused = results.filter(limited) as Extract<AckResult, { ok: false }>[];
-    expect(refused.length).toBe(150);
+    expect(refused.length).toBe(50);
     expect(refused[0].error.retryAfterMs).toBeGreaterThan(0);
     expect(refused[0].error.retryAfterMs).toBeLessThanOrEqual(10_000);
+    // Refused as often as it is allowed, and still sending: a flood, not a client waiting. Dropped.
+    expect(flooder.connected).toBe(true);
+    const dropped = new Promise<string>((resolve) => flooder.once('disconnect', (reason) => resolve(reason)));
+    for (let i = 0; i < 10; i++) flooder.emit('presence:list', {}, () => undefined);
+    expect(await dropped).toBe('io server disconnect');
+    // The others are still connected and served.
+    expect(await ok(alice, 'presence:list', {})).toHaveProperty('users');
   });
 
   it('limits call setup per user, and ring-and-cancel loops to the same people', async () => {
