@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
+import { DurableQueue } from '../common/durable-queue';
 import type { Identity } from '../common/identity';
 import { AUDIT_LOG, type AuditAction, type AuditDetail, type AuditLog, type AuditPage, type AuditQuery } from './audit.port';
 
@@ -18,7 +19,11 @@ export interface AuditOutcomeNote {
 export class OperatorAudit {
   private readonly logger = new Logger('OperatorAudit');
 
-  constructor(@Inject(AUDIT_LOG) private readonly log: AuditLog) {}
+  private readonly queue: DurableQueue;
+
+  constructor(@Inject(AUDIT_LOG) private readonly log: AuditLog) {
+    this.queue = new DurableQueue('operator audit', this.logger);
+  }
 
   async track<T>(actor: Identity, action: AuditAction, target: string | null, run: () => Promise<T> | T, note?: (result: T) => AuditOutcomeNote): Promise<T> {
     let result: T;
@@ -38,9 +43,12 @@ export class OperatorAudit {
     return this.log.page(query);
   }
 
+  /** Queued until it commits (a database outage loses no entry); the action waits for the first attempt only. */
   private async write(entry: Parameters<AuditLog['record']>[0]): Promise<void> {
-    await this.log.record(entry).catch((err: Error) =>
-      this.logger.error({ err: err.message, action: entry.action, userId: entry.actorId, target: entry.target, outcome: entry.outcome }, 'operator audit entry not written'),
-    );
+    await this.queue.enqueue(entry.action, () => this.log.record(entry)).attempted;
+  }
+
+  get depth(): { writes: number; oldestAgeSeconds: number } {
+    return { writes: this.queue.size, oldestAgeSeconds: this.queue.oldestAgeSeconds() };
   }
 }

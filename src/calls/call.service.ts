@@ -78,6 +78,7 @@ export class CallService implements BeforeApplicationShutdown {
     const offline = calleeIds.filter((_, i) => devices[i] === 0);
     if (offline.length) throw new DomainError('USER_OFFLINE', 'User is offline', { offlineUserIds: offline });
 
+    this.writer.assertRoom();
     const callId = randomUUID();
     const locked = await this.locks.acquireAll(actor.userId, calleeIds, callId);
     if (locked.kind === 'caller-busy') throw new DomainError('ALREADY_IN_CALL', 'You are already in a call', { callId: locked.heldBy ?? undefined });

@@ -11,10 +11,11 @@ import { CallService } from './call.service';
 import { SessionCalls } from './session-calls';
 import { SessionHostControls } from './session-host-controls';
 import { SessionTimers } from './session-timers';
+import { SessionWrites } from './session-writes';
 
 @Module({
   imports: [MediaModule],
-  providers: [CallRegistry, CallLogWriter, BusyLocks, CallExits, SessionTimers, SessionHostControls, SessionCalls, CallService, CallMediaService, CallReconciler, CallHistoryService],
-  exports: [CallRegistry, CallLogWriter, BusyLocks, CallService, SessionCalls, SessionHostControls, CallMediaService, CallReconciler, CallHistoryService],
+  providers: [CallRegistry, CallLogWriter, BusyLocks, CallExits, SessionTimers, SessionWrites, SessionHostControls, SessionCalls, CallService, CallMediaService, CallReconciler, CallHistoryService],
+  exports: [SessionWrites, CallRegistry, CallLogWriter, BusyLocks, CallService, SessionCalls, SessionHostControls, CallMediaService, CallReconciler, CallHistoryService],
 })
 export class CallsModule {}

@@ -11,6 +11,7 @@ import { PARTICIPANT_CHANNEL, type Actor, type CallChannel } from './ports';
 import { SESSION_ADMISSIONS, SESSION_DIRECTORY, SessionControls, endOf, type SessionAdmissions, type SessionDirectory, type SessionInfo } from './session-controls';
 import { SessionHostControls } from './session-host-controls';
 import { SessionTimers } from './session-timers';
+import { SessionWrites } from './session-writes';
 
 /** What a change of a session's row may change on its live call. */
 export type SessionChanges = Pick<SessionInfo, 'hostIds' | 'lobby' | 'maxParticipants' | 'locked' | 'startsAt' | 'durationMinutes' | 'inviteVersion'>;
@@ -38,6 +39,7 @@ export class SessionCalls {
     private readonly locks: BusyLocks,
     private readonly timers: SessionTimers,
     private readonly hostControls: SessionHostControls,
+    private readonly writes: SessionWrites,
   ) {
     exits.whenEnded((call) => {
       if (call.controls) this.closed(call);
@@ -57,6 +59,7 @@ export class SessionCalls {
   private async load(callId: string, actor: Actor): Promise<LiveCall> {
     const live = this.registry.get(callId);
     if (live) return live;
+    this.writer.assertRoom();
     const info = await this.directory.byCallId(callId);
     if (!info) throw notFound('call');
     if (info.status !== 'scheduled') throw invalidState(`session is ${info.status}`);
@@ -194,8 +197,6 @@ export class SessionCalls {
   closed(call: LiveCall): void {
     call.controls!.clearTimers();
     if (call.endReason === 'cancelled') return;
-    void this.directory.markEnded(call.controls!.info.sessionId).catch((err: Error) =>
-      this.logger.error({ callId: call.id, err: err.message }, 'could not mark the session ended'),
-    );
+    this.writes.markEnded(call.controls!.info.sessionId);
   }
 }

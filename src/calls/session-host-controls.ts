@@ -8,7 +8,8 @@ import { CallRegistry } from './call-registry';
 import { SENT_TO_LOBBY } from './call-states';
 import type { CallParticipant, LiveCall } from './live-call';
 import { PARTICIPANT_CHANNEL, type CallChannel, type Identity } from './ports';
-import { SESSION_ADMISSIONS, SESSION_DIRECTORY, type SessionAdmissions, type SessionControls, type SessionDirectory } from './session-controls';
+import type { SessionControls } from './session-controls';
+import { SessionWrites } from './session-writes';
 import { SessionTimers } from './session-timers';
 
 /**
@@ -23,8 +24,7 @@ export class SessionHostControls {
   constructor(
     @Inject(PARTICIPANT_CHANNEL) private readonly channel: CallChannel,
     @Inject(MEDIA_PORT) private readonly media: MediaPort,
-    @Inject(SESSION_DIRECTORY) private readonly directory: SessionDirectory,
-    @Inject(SESSION_ADMISSIONS) private readonly admissions: SessionAdmissions,
+    private readonly writes: SessionWrites,
     private readonly registry: CallRegistry,
     private readonly exits: CallExits,
     private readonly writer: CallLogWriter,
@@ -120,7 +120,7 @@ export class SessionHostControls {
   async lock(host: Identity, callId: string, locked: boolean): Promise<void> {
     const { call, controls } = this.hosted(host, callId);
     controls.locked = locked;
-    await this.directory.setLocked(controls.info.sessionId, locked);
+    await this.writes.setLocked(controls.info.sessionId, locked);
     call.recordControl(locked ? 'lock' : 'unlock', null, host.userId);
     for (const p of call.participants.values()) if (p.present || p.waiting) this.channel.toUser(p.userId, 'session:locked', { callId, locked });
     this.writer.persist(call);
@@ -130,7 +130,7 @@ export class SessionHostControls {
     const { call, controls } = this.hosted(host, callId);
     controls.endsAt = new Date(controls.endsAt.getTime() + minutes * 60_000);
     const duration = Math.round((controls.endsAt.getTime() - controls.info.startsAt.getTime()) / 60_000);
-    await this.directory.setDuration(controls.info.sessionId, duration);
+    await this.writes.setDuration(controls.info.sessionId, duration);
     this.timers.schedule(call);
     call.recordControl('extend', null, host.userId, `+${minutes}m`);
     const endsAt = controls.endsAt.toISOString();
@@ -152,8 +152,6 @@ export class SessionHostControls {
     controls.admitted.delete(userId);
     this.timers.clearLobbyTimer(controls, userId);
     const inviteId = controls.guestInvites.get(userId) ?? null;
-    void this.admissions.block(controls.info.sessionId, userId, inviteId).catch((err: Error) =>
-      this.logger.error({ callId: call.id, err: err.message }, 'could not record a block'),
-    );
+    this.writes.block(controls.info.sessionId, userId, inviteId);
   }
 }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Response } from 'express';
 import { DomainError } from './domain-error';
 import { HTTP_STATUS } from './error-codes';
+import { isOutage } from './outage';
 
 /** REST errors use the same codes as socket acks: `{ error: { code, message } }`. */
 @Catch()
@@ -20,6 +21,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       const status = err.getStatus();
       const code = status === 401 ? 'UNAUTHORIZED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : status < 500 ? 'VALIDATION_FAILED' : 'INTERNAL';
       res.status(status).json({ error: { code, message: err.message } });
+      return;
+    }
+    if (isOutage(err)) {
+      this.logger.warn({ err: (err as Error).message }, 'request failed: a dependency is unavailable');
+      res.status(HTTP_STATUS.UNAVAILABLE).json({ error: { code: 'UNAVAILABLE', message: 'A part of the service is unavailable right now; try again shortly' } });
       return;
     }
     this.logger.error({ err }, 'unexpected error in HTTP handler');

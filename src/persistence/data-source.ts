@@ -20,7 +20,14 @@ export const ENTITIES = [CallSessionEntity, CallParticipantEntity, CallEventEnti
 export const MIGRATIONS = [CallLog1764400000000, EventLogOwnership1764500000000, ParticipantMediaState1764600000000, QualitySamples1764700000000, Sessions1764800000000, SessionInvites1764950000000, AuditAndRetention1765000000000];
 
 /** Schema changes only through migrations; never `synchronize`. */
-export function dataSourceOptions(url: string): DataSourceOptions {
+export interface PoolSettings {
+  max: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+const DEFAULT_POOL: PoolSettings = { max: 10, connectTimeoutMs: 5000, statementTimeoutMs: 15_000 };
+
+export function dataSourceOptions(url: string, pool: PoolSettings = DEFAULT_POOL): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -30,7 +37,16 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsRun: false,
     synchronize: false,
     logging: ['error'],
-    extra: { max: 10 },
+    // Bounded waits: an unreachable database fails requests and writes fast (they are retried or
+    // answered UNAVAILABLE) instead of hanging them.
+    extra: {
+      max: pool.max,
+      connectionTimeoutMillis: pool.connectTimeoutMs,
+      statement_timeout: pool.statementTimeoutMs,
+      query_timeout: pool.statementTimeoutMs + 1000,
+      idle_in_transaction_session_timeout: pool.statementTimeoutMs,
+      keepAlive: true,
+    },
   };
 }
 

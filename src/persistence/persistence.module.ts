@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CALL_LOG_STORE } from '../calls/ports';
 import { TypeOrmCallLogStore } from './call-log.store';
@@ -24,8 +25,9 @@ import { TypeOrmRetentionStore } from './retention.store';
     DatabaseEndpointModule,
     TypeOrmModule.forRootAsync({
       imports: [DatabaseEndpointModule],
-      inject: [DatabaseEndpoint],
-      useFactory: (db: DatabaseEndpoint) => dataSourceOptions(db.url),
+      inject: [DatabaseEndpoint, APP_CONFIG],
+      useFactory: (db: DatabaseEndpoint, config: AppConfig) =>
+        dataSourceOptions(db.url, { max: config.DB_POOL_MAX, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS }),
       // Migrations run under an advisory lock: several gateways may start at once.
       dataSourceFactory: (options) => openMigrated(options!),
     }),
