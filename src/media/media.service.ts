@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import type { types as ms } from 'mediasoup';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DomainError, notFound } from '../common/domain-error';
@@ -11,7 +11,7 @@ import type { ConsumeAck, ConsumeInput, DtlsInput, MediaQualitySample, ProduceIn
 export type { WorkerStats } from './media.types';
 import { MediaRoom } from './room';
 import { rtcNetwork, type RtcNetwork } from './rtc-network';
-import { WorkerPool, WorkerSpawnError, type PooledWorker } from './worker-pool';
+import { WORKER_POOL_METRICS, WorkerPool, WorkerSpawnError, type PooledWorker, type WorkerPoolMetrics } from './worker-pool';
 import { resolveWorkerBin } from './worker-bin';
 
 /** config/media-codecs.json of the nearest enclosing checkout (works from src/, dist/ and bench builds). */
@@ -37,13 +37,18 @@ export class MediaService implements MediaOperations, MediaPort, OnModuleInit, O
   private readonly opening = new Map<string, Promise<MediaRoom>>();
   /** Rooms whose worker died, waiting for a live worker to take them. */
   private readonly homeless = new Map<MediaRoom, number>();
+  /** Each homeless room's REHOME_TIMEOUT_SECONDS deadline. */
+  private readonly rehomeDeadlines = new Map<MediaRoom, NodeJS.Timeout>();
   private readonly cpuSamples = new Map<number, { at: number; cpuMs: number; maxRssKb: number; percent: number | null }>();
   private cpuTimer?: NodeJS.Timeout;
   private readonly mediaCodecs = loadMediaCodecs();
   /** Bind IP, announced address, port mode and ICE protocols of every WebRTC transport. */
   readonly network: RtcNetwork;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(WORKER_POOL_METRICS) metrics?: WorkerPoolMetrics,
+  ) {
     this.network = rtcNetwork(config);
     this.pool = new WorkerPool({
       numWorkers: config.MEDIASOUP_NUM_WORKERS,
@@ -52,6 +57,10 @@ export class MediaService implements MediaOperations, MediaPort, OnModuleInit, O
       respawnDelayMs: config.WORKER_RESPAWN_DELAY_MS,
       workerBin: resolveWorkerBin(config.MEDIASOUP_WORKER_BIN),
     });
+    if (metrics) {
+      this.pool.on('workerdied', (w) => metrics.workerDied(w.slot));
+      this.pool.on('respawnscheduled', (slot, delayMs) => metrics.respawnScheduled(slot, delayMs));
+    }
   }
 
   async onModuleInit(): Promise<void> {
@@ -80,15 +89,26 @@ export class MediaService implements MediaOperations, MediaPort, OnModuleInit, O
     this.homeless.set(room, Date.now());
     // Let the pool forget the dead worker before choosing a new home.
     setImmediate(() => void this.rehomeAll());
-    setTimeout(() => {
+    clearTimeout(this.rehomeDeadlines.get(room));
+    const deadline = setTimeout(() => {
+      this.rehomeDeadlines.delete(room);
       if (this.homeless.delete(room)) room.fail('no media worker could take the call');
-    }, this.config.REHOME_TIMEOUT_SECONDS * 1000).unref();
+    }, this.config.REHOME_TIMEOUT_SECONDS * 1000);
+    deadline.unref();
+    this.rehomeDeadlines.set(room, deadline);
+  }
+
+  /** The room has a home again, or is gone: its deadline no longer applies. */
+  private housed(room: MediaRoom): void {
+    clearTimeout(this.rehomeDeadlines.get(room));
+    this.rehomeDeadlines.delete(room);
   }
 
   private async rehomeAll(): Promise<void> {
     for (const room of [...this.homeless.keys()]) {
       if (room.isClosed) {
         this.homeless.delete(room);
+        this.housed(room);
         continue;
       }
       let host: PooledWorker;
@@ -101,6 +121,7 @@ export class MediaService implements MediaOperations, MediaPort, OnModuleInit, O
       try {
         const router = await host.worker.createRouter({ mediaCodecs: this.mediaCodecs, appData: { callId: room.callId } });
         room.rehome(host, router);
+        this.housed(room);
       } catch (err) {
         this.logger.error({ callId: room.callId, err: (err as Error).message }, 're-home failed; retrying');
         this.homeless.set(room, Date.now());
@@ -111,6 +132,9 @@ export class MediaService implements MediaOperations, MediaPort, OnModuleInit, O
   /** Closes every room and worker; resolves once the worker processes have exited (their ports are free). */
   async onApplicationShutdown(): Promise<void> {
     if (this.cpuTimer) clearInterval(this.cpuTimer);
+    for (const t of this.rehomeDeadlines.values()) clearTimeout(t);
+    this.rehomeDeadlines.clear();
+    this.homeless.clear();
     for (const room of this.rooms.values()) room.close();
     this.rooms.clear();
     await this.pool.close();

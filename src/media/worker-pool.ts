@@ -3,16 +3,24 @@ import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import { Logger } from '@nestjs/common';
 import { describeListen, webRtcServerListenInfos, type RtcListenAddress, type RtcNetwork } from './rtc-network';
-import { WorkerSlots } from './worker-slots';
+import { RespawnBackoff, WorkerSlots } from './worker-slots';
 
 export interface WorkerPoolOptions {
   numWorkers: number;
   logLevel: ms.WorkerLogLevel;
   /** Bind IP, ports and mode; the workers' own port range is `network.portRange`. */
   network: RtcNetwork;
+  /** The first pause before a dead worker is replaced; it doubles with each failure in a row in that slot (worker-slots.ts). */
   respawnDelayMs: number;
   workerBin?: string;
 }
+
+/** What the pool reports to metrics (implemented by health/; optional). */
+export interface WorkerPoolMetrics {
+  workerDied(slot: number): void;
+  respawnScheduled(slot: number, delayMs: number): void;
+}
+export const WORKER_POOL_METRICS = Symbol('WORKER_POOL_METRICS');
 
 /** A worker could not be started, e.g. its WebRtcServer port is taken. The pool and the process go on. */
 export class WorkerSpawnError extends Error {
@@ -26,8 +34,6 @@ export class WorkerSpawnError extends Error {
   }
 }
 
-/** Longest pause between two attempts to replace a dead worker whose replacement failed to start. */
-const MAX_RESPAWN_BACKOFF_MS = 30_000;
 /** How long close() waits for worker processes to exit (and free their ports). */
 const EXIT_WAIT_MS = 5_000;
 
@@ -53,13 +59,21 @@ export interface PooledWorker {
   state: 'active' | 'draining';
 }
 
-type PoolEvents = { workerdied: [PooledWorker, Error]; workeradded: [PooledWorker]; workerretired: [PooledWorker] };
+type PoolEvents = {
+  workerdied: [PooledWorker, Error];
+  workeradded: [PooledWorker];
+  workerretired: [PooledWorker];
+  /** A replacement for the worker in `slot` starts in `delayMs` (after a death or a failed attempt). */
+  respawnscheduled: [slot: number, delayMs: number];
+};
 
 /**
  * A pool of mediasoup workers. A worker that dies is logged, forgotten and replaced; the
  * process never exits because of it. New routers go to the least-loaded live worker.
- * Each worker holds a slot (the lowest free one) until its process has exited, so in server
- * mode a replacement listens on the ports of the worker it replaces.
+ * Each worker holds a slot (the lowest free one) until its process has exited; a dead worker's
+ * slot stays held for its replacement, so in server mode the replacement listens on the ports
+ * of the worker it replaces. Replacements back off per slot: a worker that keeps crashing is
+ * restarted ever more slowly (up to 30 s), one that stayed up a minute starts over.
  */
 export class WorkerPool extends EventEmitter<PoolEvents> {
   private readonly logger = new Logger('WorkerPool');
@@ -68,10 +82,15 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   /** Every worker process started and not yet exited, including retired and failed ones. */
   private readonly running = new Set<ms.Worker>();
   private closed = false;
+  /** Slots whose worker died, held for the replacement until it is up (or the pool closes). */
+  private readonly respawning = new Set<number>();
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
+  private readonly drainChecks = new Set<NodeJS.Timeout>();
+  private readonly backoff: RespawnBackoff;
 
   constructor(private readonly opts: WorkerPoolOptions) {
     super();
+    this.backoff = new RespawnBackoff(opts.respawnDelayMs);
   }
 
   /** Starts the configured workers; if one cannot start, stops the others and throws its error. */
@@ -118,10 +137,15 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
    * (e.g. the port is taken) is logged with the port and thrown as a WorkerSpawnError; the
    * half-started worker is closed and the pool goes on without it.
    */
-  async spawn(): Promise<PooledWorker> {
+  spawn(): Promise<PooledWorker> {
+    return this.startWorker();
+  }
+
+  /** Starts a worker in the lowest free slot, or in `heldSlot` (a dead worker's, held for its replacement and kept held on failure). */
+  private async startWorker(heldSlot?: number): Promise<PooledWorker> {
     if (this.closed) throw new WorkerSpawnError('the media worker pool is closed', -1);
     const net = this.opts.network;
-    const slot = this.slots.acquire();
+    const slot = heldSlot ?? this.slots.acquire();
     let worker: ms.Worker;
     try {
       worker = await mediasoup.createWorker({
@@ -132,15 +156,16 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
         ...(this.opts.workerBin ? { workerBin: this.opts.workerBin } : {}),
       });
     } catch (err) {
-      this.slots.release(slot);
+      if (!this.respawning.has(slot)) this.slots.release(slot);
       this.logger.error({ slot, err: (err as Error).message }, 'media worker failed to start');
       throw new WorkerSpawnError(`media worker (slot ${slot}) failed to start: ${(err as Error).message}`, slot);
     }
-    // The slot, and the ports that go with it, are free again only once the process is gone.
+    // The slot, and the ports that go with it, are free again only once the process is gone,
+    // and not even then while a replacement is pending for it.
     this.running.add(worker);
     worker.once('subprocessclose', () => {
       this.running.delete(worker);
-      this.slots.release(slot);
+      if (!this.respawning.has(slot)) this.slots.release(slot);
     });
 
     let webRtcServer: ms.WebRtcServer | undefined;
@@ -179,6 +204,9 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       worker.close();
       throw new WorkerSpawnError('the media worker pool is closed', slot);
     }
+    // The replacement owns the slot now: when it goes, the slot goes with it (unless it dies and is replaced in turn).
+    this.respawning.delete(slot);
+    this.backoff.started(slot, Date.now());
     this.emit('workeradded', pooled);
     return pooled;
   }
@@ -189,30 +217,40 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     return pooled;
   }
 
+  // Runs inside mediasoup's 'died' emit, before its 'subprocessclose': the slot is held before it could be released.
   private onDied(pooled: PooledWorker, error: Error): void {
     this.forget(pooled);
-    this.logger.error({ workerPid: pooled.pid, slot: pooled.slot, err: error.message }, 'media worker died; respawning');
+    const delayMs = this.backoff.failed(pooled.slot, Date.now());
+    this.logger.error({ workerPid: pooled.pid, slot: pooled.slot, err: error.message, respawnInMs: delayMs }, 'media worker died; respawning');
     this.emit('workerdied', pooled, error);
-    this.scheduleRespawn(pooled, this.opts.respawnDelayMs);
+    this.scheduleRespawn(pooled.slot, pooled.pid, delayMs);
   }
 
-  /** Replaces a dead worker after `delayMs`; a failed attempt (e.g. its port is taken) is retried with a growing pause. */
-  private scheduleRespawn(dead: PooledWorker, delayMs: number): void {
+  /** Replaces a dead worker in its slot after `delayMs`; a failed attempt (e.g. its port is taken) is retried with the slot's next, longer pause. */
+  private scheduleRespawn(slot: number, replaced: number, delayMs: number): void {
     if (this.closed) return;
+    this.respawning.add(slot);
     const timer = setTimeout(() => {
       this.respawnTimers.delete(timer);
       if (this.closed) return;
-      this.spawn().then(
-        (w) => this.logger.log({ workerPid: w.pid, slot: w.slot, replaced: dead.pid }, 'media worker respawned'),
+      this.startWorker(slot).then(
+        (w) => this.logger.log({ workerPid: w.pid, slot, replaced }, 'media worker respawned'),
         (err: Error) => {
           if (this.closed) return;
-          const next = Math.min(MAX_RESPAWN_BACKOFF_MS, Math.max(1000, delayMs * 2));
-          this.logger.error({ replaced: dead.pid, err: err.message, retryInMs: next }, 'media worker respawn failed; retrying');
-          this.scheduleRespawn(dead, next);
+          const next = this.backoff.failed(slot, Date.now());
+          this.logger.error({ slot, replaced, err: err.message, retryInMs: next }, 'media worker respawn failed; retrying');
+          this.scheduleRespawn(slot, replaced, next);
         },
       );
     }, delayMs);
+    timer.unref();
     this.respawnTimers.add(timer);
+    this.emit('respawnscheduled', slot, delayMs);
+  }
+
+  /** Slots whose worker died and whose replacement is not up yet. */
+  pendingRespawns(): number[] {
+    return [...this.respawning].sort((a, b) => a - b);
   }
 
   get(pid: number): PooledWorker | undefined {
@@ -226,17 +264,22 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     if (w.state === 'draining') return w;
     w.state = 'draining';
     this.logger.warn({ workerPid: pid, routers: w.load.routers }, 'media worker draining');
-    const check = setInterval(() => {
-      if (w.worker.closed) return clearInterval(check);
-      if (w.load.routers > 0) return;
+    const stop = () => {
       clearInterval(check);
+      this.drainChecks.delete(check);
+    };
+    const check = setInterval(() => {
+      if (w.worker.closed) return stop();
+      if (w.load.routers > 0) return;
+      stop();
       this.forget(w);
+      this.backoff.forget(w.slot);
       w.worker.close();
       this.logger.warn({ workerPid: pid }, 'media worker retired');
       this.emit('workerretired', w);
     }, 250);
     check.unref();
-    this.respawnTimers.add(check);
+    this.drainChecks.add(check);
     return w;
   }
 
@@ -246,6 +289,10 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       this.closed = true;
       for (const t of this.respawnTimers) clearTimeout(t);
       this.respawnTimers.clear();
+      for (const t of this.drainChecks) clearInterval(t);
+      this.drainChecks.clear();
+      for (const slot of this.respawning) this.slots.release(slot);
+      this.respawning.clear();
       for (const w of this.workers.values()) w.worker.close();
       this.workers.clear();
     }
