@@ -4,12 +4,15 @@ import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operation
 import { SocketChannel } from '../signaling/socket-channel';
 import { LIMITS, RateLimits, type LimitName } from '../limits/rate-limits';
 import { MetricsRegistry } from './metrics.registry';
+import { SlotCpuTotals } from './worker-cpu';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Prometheus text format. Gauges are read at scrape time from the live objects of this gateway. */
 @Injectable()
 export class MetricsScraper {
+  private readonly cpu = new SlotCpuTotals();
+
   constructor(
     private readonly metrics: MetricsRegistry,
     @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
@@ -20,12 +23,16 @@ export class MetricsScraper {
 
   async scrape(): Promise<string> {
     const m = this.metrics;
+    const stats = await this.media.workerStats();
     m.workers.reset();
-    m.workerCpu.reset();
+    for (const s of ['active', 'draining']) m.workers.set({ state: s }, 0);
     const totals = { routers: 0, transports: 0, producers: 0, consumers: 0 };
-    for (const w of await this.media.workerStats()) {
+    for (const w of stats) {
+      const slot = String(w.slot);
       m.workers.inc({ state: w.state });
-      m.workerCpu.set({ pid: String(w.pid) }, w.cpuTimeMs / 1000);
+      m.workerCpu.inc({ slot }, this.cpu.observe(w.slot, w.pid, w.cpuTimeMs) / 1000);
+      // Zero from the first scrape, so the first death shows in increase().
+      m.workerDeaths.inc({ slot }, 0);
       for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += w[k];
     }
     for (const [kind, n] of Object.entries(totals)) m.mediaObjects.set({ kind }, n);
