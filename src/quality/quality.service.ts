@@ -10,10 +10,47 @@ import type { Actor, Identity } from '../calls/ports';
 import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import { QUALITY_STORE, type ParticipantQuality, type QualitySampleRow, type QualityStore } from './ports';
 
+/** At most one stats:report per user in this window. */
+const REPORT_INTERVAL_MS = 1000;
+const INT_MAX = 2_147_483_647;
+/** The largest value a PostgreSQL `real` holds. */
+const REAL_MAX = 3.4e38;
+const int = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.max(-INT_MAX - 1, Math.min(INT_MAX, Math.round(v))));
+const real = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.max(-REAL_MAX, Math.min(REAL_MAX, v)));
+
+/** A row every column of call_quality_samples takes: integers within int32, reals finite and within float4. */
+export function storable(r: QualitySampleRow): QualitySampleRow {
+  return {
+    ...r,
+    packetsLost: int(r.packetsLost),
+    freezes: int(r.freezes),
+    fractionLost: real(r.fractionLost),
+    jitterMs: real(r.jitterMs),
+    rttMs: real(r.rttMs),
+    bitrateKbps: real(r.bitrateKbps),
+    score: real(r.score),
+    scoreMin: real(r.scoreMin),
+  };
+}
+
+/** The rows grouped by call, in first-seen order. */
+function byCall(rows: QualitySampleRow[]): QualitySampleRow[][] {
+  const groups = new Map<string, QualitySampleRow[]>();
+  for (const r of rows) {
+    const g = groups.get(r.callId);
+    if (g) g.push(r);
+    else groups.set(r.callId, [r]);
+  }
+  return [...groups.values()];
+}
 
 /**
  * Samples every active call's media from the workers (getStats + score events) and takes the
- * clients' stats:report, buffering both and writing them in one batch per period.
+ * clients' stats:report, buffering both and writing them in one batch per period. One call's
+ * rows that the database refuses never cost the other calls theirs (flush()).
+ * State lives in this process: the buffer, and the time of each user's latest report (each
+ * sampling pass forgets those older than REPORT_INTERVAL_MS, so it holds only the users who
+ * reported since the last pass).
  */
 @Injectable()
 export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
@@ -53,6 +90,7 @@ export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
 
   private async sampleAll(): Promise<void> {
     const at = new Date();
+    this.forgetOldReports(at.getTime());
     for (const call of this.registry.liveCalls()) {
       if (call.status !== 'active') continue;
       for (const s of await this.media.qualitySamples(call.id)) {
@@ -81,7 +119,7 @@ export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
   clientReport(actor: Actor, report: ClientStatsReport): void {
     this.seats.assertSeated(actor, report.callId);
     const now = Date.now();
-    if (now - (this.lastReport.get(actor.userId) ?? 0) < 1000) throw new DomainError('RATE_LIMITED', 'stats:report at most once per second');
+    if (now - (this.lastReport.get(actor.userId) ?? 0) < REPORT_INTERVAL_MS) throw new DomainError('RATE_LIMITED', 'stats:report at most once per second');
     this.lastReport.set(actor.userId, now);
     const at = new Date(now);
     for (const s of report.samples) {
@@ -104,12 +142,42 @@ export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
+  /** A report older than the window no longer limits anyone: forget it. */
+  private forgetOldReports(now: number): void {
+    for (const [userId, at] of this.lastReport) if (now - at >= REPORT_INTERVAL_MS) this.lastReport.delete(userId);
+  }
+
   async flush(): Promise<void> {
     if (!this.buffer.length) return;
-    const rows = this.buffer;
+    const rows = this.buffer.map(storable);
     this.buffer = [];
     await this.writer.flush(); // the call rows the samples point at are written first
-    await this.store.append(rows);
+    const refused = await this.append(rows);
+    if (refused) await this.isolate(byCall(rows), refused);
+  }
+
+  private append(rows: QualitySampleRow[]): Promise<Error | undefined> {
+    return this.store.append(rows).then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  /**
+   * The database refused a batch of these calls' rows: halve it until the calls it refuses
+   * (e.g. one whose call row is not on record) are found and dropped, writing the others.
+   * Both halves refused is taken for the database itself failing: thrown, not retried further.
+   */
+  private async isolate(groups: QualitySampleRow[][], err: Error): Promise<void> {
+    if (groups.length === 1) {
+      this.logger.warn({ callId: groups[0][0].callId, rows: groups[0].length, err: err.message }, 'quality samples of a call refused; dropped');
+      return;
+    }
+    const mid = groups.length >> 1;
+    const halves = [groups.slice(0, mid), groups.slice(mid)];
+    const errors = [await this.append(halves[0].flat()), await this.append(halves[1].flat())];
+    if (errors[0] && errors[1]) throw errors[0];
+    for (let i = 0; i < 2; i++) if (errors[i]) await this.isolate(halves[i], errors[i]!);
   }
 
   /** Per-participant summary of a call; for its participants and admins. */

@@ -21,8 +21,13 @@ const dtlsParameters = z.object({
     .min(1)
     .max(8),
 });
+/**
+ * Every number has a maximum (payload-schemas.spec.ts walks the schemas): what is stored must
+ * fit its integer column, and one client's absurd value must never fail a write shared with
+ * other calls (quality samples go in one batch).
+ */
 // RTP parameters/capabilities are checked for shape here and fully by mediasoup's own validator.
-const codec = z.looseObject({ mimeType: z.string().min(3).max(64), clockRate: z.number().int().positive() });
+const codec = z.looseObject({ mimeType: z.string().min(3).max(64), clockRate: z.number().int().positive().max(1_000_000) });
 const rtpParameters = z.looseObject({
   codecs: z.array(codec.extend({ payloadType: z.number().int().min(0).max(127) })).min(1).max(32),
   encodings: z.array(z.looseObject({})).max(8).optional(),
@@ -57,12 +62,13 @@ export const schemas = {
         z.looseObject({
           kind: mediaKind.optional(),
           direction: z.enum(['inbound', 'outbound']).optional(),
-          packetsLost: z.number().int().min(0).optional(),
+          // Cumulative per stream: a day of 5,000 packets/s loses far fewer than 10^9.
+          packetsLost: z.number().int().min(0).max(1_000_000_000).optional(),
           fractionLost: z.number().min(0).max(1).optional(),
           jitter: z.number().min(0).max(60).optional(),
           roundTripTime: z.number().min(0).max(60).optional(),
           bitrateKbps: z.number().min(0).max(1_000_000).optional(),
-          freezeCount: z.number().int().min(0).optional(),
+          freezeCount: z.number().int().min(0).max(1_000_000).optional(),
         }),
       )
       .max(50),
