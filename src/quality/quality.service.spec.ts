@@ -37,12 +37,13 @@ const actor = (userId: string): Actor => ({ userId, name: userId, role: 'member'
 describe('QualityService', () => {
   afterEach(() => jest.useRealTimers());
 
-  it('stores every numeric column within what PostgreSQL takes (int32, float4, finite)', () => {
+  it('stores what an int32 or float4 column cannot hold as unknown (null), and keeps the rest', () => {
     const row = storable({
       callId: call(1), userId: 'u', at: new Date(), origin: 'client', kind: 'audio', direction: 'recv',
       packetsLost: 1e15, freezes: -1e15, fractionLost: Number.NaN, jitterMs: Infinity, rttMs: 1e300, bitrateKbps: 12.5, score: null, scoreMin: 7,
     });
-    expect(row).toMatchObject({ packetsLost: INT32_MAX, freezes: -INT32_MAX - 1, fractionLost: null, jitterMs: null, rttMs: 3.4e38, bitrateKbps: 12.5, score: null, scoreMin: 7 });
+    expect(row).toMatchObject({ packetsLost: null, freezes: null, fractionLost: null, jitterMs: null, rttMs: null, bitrateKbps: 12.5, score: null, scoreMin: 7 });
+    expect(storable({ ...row, packetsLost: INT32_MAX, freezes: -3, rttMs: 3e38 })).toMatchObject({ packetsLost: INT32_MAX, freezes: -3, rttMs: 3e38 });
   });
 
   it('writes a period in one statement when nothing is refused', async () => {

@@ -15,10 +15,11 @@ const REPORT_INTERVAL_MS = 1000;
 const INT_MAX = 2_147_483_647;
 /** The largest value a PostgreSQL `real` holds. */
 const REAL_MAX = 3.4e38;
-const int = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.max(-INT_MAX - 1, Math.min(INT_MAX, Math.round(v))));
-const real = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.max(-REAL_MAX, Math.min(REAL_MAX, v)));
+// A value no column can hold is no measurement either (RTCP counts loss in 24 bits): unknown, not made up.
+const int = (v: number | null) => (v === null || !Number.isFinite(v) || Math.abs(v) > INT_MAX ? null : Math.round(v));
+const real = (v: number | null) => (v === null || !Number.isFinite(v) || Math.abs(v) > REAL_MAX ? null : v);
 
-/** A row every column of call_quality_samples takes: integers within int32, reals finite and within float4. */
+/** A row every column of call_quality_samples takes: what an int32 or a float4 cannot hold is stored as null. */
 export function storable(r: QualitySampleRow): QualitySampleRow {
   return {
     ...r,
