@@ -1,10 +1,7 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
-import { DatabaseHealth } from '../persistence/database-health';
-import { PresenceService } from '../presence/presence.service';
+import { Readiness } from './readiness';
 
 @ApiTags('health')
 @Controller('health')
@@ -12,10 +9,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
-    private readonly db: DatabaseHealth,
-    private readonly presence: PresenceService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly readiness: Readiness,
   ) {}
 
   @Get('live')
@@ -29,25 +23,22 @@ export class HealthController {
   @ApiOperation({ summary: 'Ready for calls: PostgreSQL answers, Redis answers (when configured), at least one live media worker' })
   @HealthCheck()
   ready() {
+    const r = this.readiness;
     return this.health.check([
       async () => {
         const i = this.indicators.check('database');
-        return (await this.db.ping()) ? i.up() : i.down();
+        return (await r.database()) ? i.up() : i.down();
       },
       async () => {
         const i = this.indicators.check('mediaWorkers');
-        const live = this.media.liveWorkerCount();
+        const live = r.liveWorkers();
         return live > 0 ? i.up({ live }) : i.down({ live });
       },
-      ...(this.config.REDIS_URL
+      ...(r.names.includes('redis')
         ? [
             async () => {
               const i = this.indicators.check('redis');
-              const ok = await this.presence.store.busyHolder('__health__').then(
-                () => true,
-                () => false,
-              );
-              return ok ? i.up() : i.down();
+              return (await r.redis()) ? i.up() : i.down();
             },
           ]
         : []),

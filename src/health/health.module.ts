@@ -6,6 +6,7 @@ import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { MetricsListener } from './metrics-listener';
 import { MetricsScraper } from './metrics.scraper';
+import { Readiness } from './readiness';
 
-@Module({ imports: [TerminusModule, MediaModule, CallsModule], controllers: [HealthController, MetricsController], providers: [MetricsScraper, MetricsListener] })
+@Module({ imports: [TerminusModule, MediaModule, CallsModule], controllers: [HealthController, MetricsController], providers: [Readiness, MetricsScraper, MetricsListener] })
 export class HealthModule {}

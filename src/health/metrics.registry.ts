@@ -30,6 +30,8 @@ export class MetricsRegistry implements CallMetrics, AckMetrics, WorkerPoolMetri
   readonly participants = new Gauge({ name: 'hearth_call_participants', help: 'Participants of live calls, by state', labelNames: ['state'], registers: [this.registry] });
   readonly sockets = new Gauge({ name: 'hearth_socket_connections', help: 'Connected sockets on this gateway', registers: [this.registry] });
   readonly rateLimited = new Gauge({ name: 'hearth_rate_limited_requests', help: 'Requests refused by each abuse limit since this gateway started', labelNames: ['limit'], registers: [this.registry] });
+  readonly ready = new Gauge({ name: 'hearth_ready', help: '1 when this gateway is ready for calls (as /health/ready), else 0', registers: [this.registry] });
+  readonly readyChecks = new Gauge({ name: 'hearth_ready_check', help: 'Each readiness check of /health/ready: 1 up, 0 down', labelNames: ['check'], registers: [this.registry] });
   readonly busyLocks = new Gauge({ name: 'hearth_busy_locks', help: 'Users held busy by the calls this gateway hosts', registers: [this.registry] });
 
   constructor() {

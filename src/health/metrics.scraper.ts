@@ -4,6 +4,7 @@ import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operation
 import { SocketChannel } from '../signaling/socket-channel';
 import { LIMITS, RateLimits, type LimitName } from '../limits/rate-limits';
 import { MetricsRegistry } from './metrics.registry';
+import { Readiness } from './readiness';
 import { SlotCpuTotals } from './worker-cpu';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -19,11 +20,15 @@ export class MetricsScraper {
     private readonly registry: CallRegistry,
     @Inject(SocketChannel) private readonly channel: SocketChannel,
     private readonly limits: RateLimits,
+    private readonly readiness: Readiness,
   ) {}
 
   async scrape(): Promise<string> {
     const m = this.metrics;
-    const stats = await this.media.workerStats();
+    const [stats, checks] = await Promise.all([this.media.workerStats(), this.readiness.all()]);
+    m.readyChecks.reset();
+    for (const [check, up] of Object.entries(checks)) if (up !== undefined) m.readyChecks.set({ check }, up ? 1 : 0);
+    m.ready.set(Object.values(checks).every((up) => up !== false) ? 1 : 0);
     m.workers.reset();
     for (const s of ['active', 'draining']) m.workers.set({ state: s }, 0);
     const totals = { routers: 0, transports: 0, producers: 0, consumers: 0 };
