@@ -76,6 +76,14 @@ export class CallExits {
     else this.writer.persist(call);
   }
 
+  /** The call stops being hosted here without ending (a session suspended as its gateway stops): its media goes. */
+  forget(call: LiveCall): void {
+    if (call.ringTimer) clearTimeout(call.ringTimer);
+    call.ringTimer = null;
+    this.media.closeRoom(call.id);
+    this.registry.forget(call.id);
+  }
+
   /** After someone left: an ordinary call that is over ends; otherwise the change is recorded. */
   endIfOver(call: LiveCall, lostReason?: EndReason): void {
     // A session runs until a host ends it or its time is up, however many are in it.

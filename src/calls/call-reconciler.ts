@@ -48,8 +48,10 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // Stopping on purpose: another gateway need not wait for this one's heartbeat to lapse.
+    await this.log.retire(this.config.instanceId).catch((err: Error) => this.logger.warn({ err: err.message }, 'could not retire this gateway'));
   }
 
   /** One pass; concurrent callers share it. */
@@ -92,17 +94,29 @@ export class CallReconciler implements OnApplicationBootstrap, OnApplicationShut
       }
     };
     const hostedElsewhere = new Set<string>();
+    const now = Date.now();
     for (const row of open) {
       if (this.isKnown(row.callId)) continue;
       if (row.ownerId && row.ownerId !== me && live.has(row.ownerId)) {
         hostedElsewhere.add(row.callId);
         continue;
       }
-      // Its people first: once the record says ended, nobody is still held busy by the call.
+      // A session outlives its gateway: until its end, its call waits (owner cleared) for a host to resume it.
+      const resumable = row.sessionEndsAt !== null && row.sessionEndsAt.getTime() > now;
+      if (resumable && row.ownerId === null) continue;
+      // Its people first: once the record says they left, nobody is still held busy by the call.
       for (const entry of busy) if (entry.callId === row.callId) await release(entry);
-      if (await this.log.endOrphan(row.callId, row.status === 'active' ? 'failed' : 'missed')) {
+      if (resumable) {
+        if (await this.log.suspendOrphan(row.callId, 'gateway_lost')) {
+          report.dbCallsEnded++;
+          this.logger.warn({ callId: row.callId, ownerId: row.ownerId }, 'session call of a lost gateway suspended; its host can resume it');
+        }
+        continue;
+      }
+      const reason = row.sessionEndsAt !== null ? 'time_limit' : row.status === 'active' ? 'failed' : 'missed';
+      if (await this.log.endOrphan(row.callId, reason)) {
         report.dbCallsEnded++;
-        this.logger.warn({ callId: row.callId, ownerId: row.ownerId }, 'orphaned call ended');
+        this.logger.warn({ callId: row.callId, ownerId: row.ownerId, reason }, 'orphaned call ended');
       }
     }
 

@@ -275,9 +275,16 @@ export class CallService implements BeforeApplicationShutdown {
     return call;
   }
 
-  /** Before sockets and stores close: every call ends (media dies with the process), once, told to everyone. */
+  /**
+   * Before sockets and stores close: media dies with the process, so every ordinary call ends
+   * (`failed`), once, told to everyone; a session's call is suspended instead (it can be resumed
+   * until the session's end, here after a restart or on another gateway).
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    for (const call of this.registry.liveCalls()) this.exits.endCall(call, 'failed');
+    for (const call of this.registry.liveCalls()) {
+      if (call.controls) this.sessions.suspend(call);
+      else this.exits.endCall(call, 'failed');
+    }
     await Promise.all([this.writer.flush(), this.locks.flush()]);
   }
 }

@@ -102,6 +102,16 @@ export class LiveCall {
     this.participants.set(p.userId, p);
   }
 
+  /** Set as its gateway stops: it is on record as open with no owner, for another gateway to resume. */
+  suspended = false;
+
+  /** A session's call that ran before its gateway stopped: it goes on as answered then (its duration counts from there). */
+  resume(answeredAt: Date | null): void {
+    if (this.status !== 'initiated') return;
+    this.status = 'active';
+    this.answeredAt = answeredAt ?? new Date();
+  }
+
   /** The one way a call changes status: forward only; a refused move changes nothing. */
   transition(to: CallStatus, reason?: EndReason, now = new Date(), actorId: string | null = null): boolean {
     if (!CALL_NEXT[this.status].includes(to)) return false;
@@ -134,7 +144,7 @@ export class LiveCall {
     return [...this.participants.values()].filter((p) => p.present && this.controls?.isHost(p.userId)).map((p) => p.userId);
   }
 
-  recordControl(action: string, userId: string | null, actorId: string, detail: string | null = null): void {
+  recordControl(action: string, userId: string | null, actorId: string | null, detail: string | null = null): void {
     this.pendingEvents.push({ at: new Date(), subject: 'control', userId, from: '', to: action, reason: detail, actorId });
   }
 
@@ -157,6 +167,7 @@ export class LiveCall {
       answeredAt: this.answeredAt,
       endedAt: this.endedAt,
       durationSeconds: this.status === 'ended' ? this.durationSeconds : null,
+      suspended: this.suspended,
       participants: [...this.participants.values()].map((p) => ({
         userId: p.userId,
         role: p.role,

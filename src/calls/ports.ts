@@ -37,6 +37,8 @@ export interface CallRecord {
   answeredAt: Date | null;
   endedAt: Date | null;
   durationSeconds: number | null;
+  /** No gateway hosts it any more, but it is not over (a session suspended as its gateway stopped). */
+  suspended: boolean;
   participants: CallParticipantRecord[];
   /** Transitions since the previous record of this call, appended to the event log. */
   events: CallEvent[];
@@ -64,6 +66,8 @@ export interface OpenCall {
   ownerId: string | null;
   status: string;
   participantIds: string[];
+  /** A scheduled session's call: when the session ends (it may be resumed until then). */
+  sessionEndsAt: Date | null;
 }
 
 /** The durable record of calls. The domain computes every field; clients never report them. */
@@ -75,8 +79,12 @@ export interface CallLogStore {
   /** Calls the database still holds as not ended. */
   openCalls(): Promise<OpenCall[]>;
   /** Ends a call no live gateway owns: status, reason, times, participants and events, if still open. */
-  endOrphan(callId: string, reason: 'failed' | 'missed'): Promise<boolean>;
+  endOrphan(callId: string, reason: 'failed' | 'missed' | 'time_limit'): Promise<boolean>;
+  /** A session call no live gateway hosts: its people leave, its owner is cleared, the call stays resumable. */
+  suspendOrphan(callId: string, reason: string): Promise<boolean>;
   heartbeat(instanceId: string): Promise<void>;
+  /** A gateway stopping on purpose: it is no longer alive, at once (its calls were closed or suspended already). */
+  retire(instanceId: string): Promise<void>;
   liveInstanceIds(seenWithinMs: number): Promise<string[]>;
 }
 export const CALL_LOG_STORE = Symbol('CALL_LOG_STORE');

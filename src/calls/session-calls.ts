@@ -69,9 +69,14 @@ export class SessionCalls {
     this.assertOpenFor(controls, actor);
     const call = new LiveCall(callId, info.createdBy, 'video', null);
     call.controls = controls;
+    if (info.callStatus === 'active') {
+      // It ran on a gateway that stopped or died: the same call goes on (its status never moves back).
+      call.resume(info.answeredAt);
+      call.recordControl('resume', null, actor.userId);
+    }
     this.registry.register(call);
     this.timers.schedule(call);
-    this.logger.log({ callId, sessionId: info.sessionId }, 'session opened');
+    this.logger.log({ callId, sessionId: info.sessionId, resumed: info.callStatus === 'active' }, 'session opened');
     return call;
   }
 
@@ -191,6 +196,22 @@ export class SessionCalls {
       this.writer.persist(call);
     }
     return removed;
+  }
+
+  /**
+   * This gateway is stopping: the session's call is not over, only its people and media are.
+   * Everyone leaves (`connection_lost`), every lock and media object goes, and the call stays
+   * open on record, so the session can be resumed (on any gateway) until its end.
+   */
+  suspend(call: LiveCall): void {
+    if (!call.controls || call.status === 'ended') return;
+    call.controls.clearTimers();
+    for (const p of call.participants.values()) this.exits.leaveParticipant(call, p, 'connection_lost');
+    call.recordControl('suspend', null, null, 'gateway_stopped');
+    call.suspended = true;
+    this.exits.forget(call);
+    this.writer.persist(call);
+    this.logger.log({ callId: call.id, sessionId: call.controls.info.sessionId }, 'session suspended: this gateway is stopping');
   }
 
   /** The call ended (any path): timers stop, and the session is over (a cancellation records itself). */

@@ -16,6 +16,9 @@ export interface SessionInfo {
   inviteVersion: number;
   /** Removed or denied: never admitted again. */
   blockedIds: string[];
+  /** Its call as on record: `active` when it ran before (and its gateway stopped or died), so it resumes. */
+  callStatus: 'initiated' | 'ringing' | 'active' | 'ended';
+  answeredAt: Date | null;
 }
 
 /** Sessions as the call domain reads and changes them (implemented by persistence). */

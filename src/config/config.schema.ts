@@ -86,6 +86,7 @@ export const envSchema = z
     DB_CONNECT_TIMEOUT_MS: int(5000, 100, 120_000),
     DB_STATEMENT_TIMEOUT_MS: int(15_000, 100, 600_000),
     WRITE_QUEUE_MAX_CALLS: int(10_000, 10, 1_000_000),
+    SHUTDOWN_DEADLINE_SECONDS: int(25, 1, 3600),
     EMBEDDED_PG_DIR: z.string().default(defaultEmbeddedPgDir()),
     EMBEDDED_PG_PORT: int(54329, 1, 65535),
     REDIS_URL: optionalString,

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, MoreThan, Not, type EntityManager } from 'typeorm';
+import { DataSource, In, MoreThan, Not, type EntityManager } from 'typeorm';
+import { CALL_STATUSES } from '../calls/call-states';
+import { TherapySessionEntity } from './entities/therapy-session.entity';
 import type { CallEventEntry, CallHistoryEntry, CallLogStore, CallRecord, OpenCall } from '../calls/ports';
 import { CallEventEntity } from './entities/call-event.entity';
 import { CallParticipantEntity } from './entities/call-participant.entity';
@@ -14,22 +16,17 @@ export class TypeOrmCallLogStore implements CallLogStore {
 
   async save(call: CallRecord, ownerId: string): Promise<void> {
     await this.db.transaction(async (m) => {
-      await m.upsert(
-        CallSessionEntity,
-        {
-          id: call.id,
-          initiatorId: call.initiatorId,
-          media: call.media,
-          conversationId: call.conversationId,
-          status: call.status,
-          endReason: call.endReason,
-          createdAt: call.createdAt,
-          answeredAt: call.answeredAt,
-          endedAt: call.endedAt,
-          durationSeconds: call.durationSeconds,
-          ownerId: call.status === 'ended' ? null : ownerId,
-        },
-        ['id'],
+      // A call's status only moves forward, here too: a late or stale write never reopens an
+      // ended call (nor takes an answered one back to ringing).
+      await m.query(
+        `INSERT INTO "call_sessions" ("id", "initiator_id", "media", "conversation_id", "status", "end_reason", "created_at", "answered_at", "ended_at", "duration_seconds", "owner_id")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT ("id") DO UPDATE SET
+           "status" = EXCLUDED."status", "end_reason" = EXCLUDED."end_reason", "answered_at" = COALESCE("call_sessions"."answered_at", EXCLUDED."answered_at"),
+           "ended_at" = EXCLUDED."ended_at", "duration_seconds" = EXCLUDED."duration_seconds", "owner_id" = EXCLUDED."owner_id"
+         WHERE array_position($12::varchar[], "call_sessions"."status") <= array_position($12::varchar[], EXCLUDED."status")
+           AND NOT ("call_sessions"."status" = 'ended' AND EXCLUDED."status" = 'ended' AND "call_sessions"."end_reason" IS DISTINCT FROM EXCLUDED."end_reason")`,
+        [call.id, call.initiatorId, call.media, call.conversationId, call.status, call.endReason, call.createdAt, call.answeredAt, call.endedAt, call.durationSeconds, call.status === 'ended' || call.suspended ? null : ownerId, CALL_STATUSES],
       );
       if (call.participants.length) {
         await m.upsert(CallParticipantEntity, call.participants.map((p) => ({ callId: call.id, ...p })), ['callId', 'userId']);
@@ -81,14 +78,44 @@ export class TypeOrmCallLogStore implements CallLogStore {
     const calls = (await this.db.getRepository(CallSessionEntity).find({ where: { status: Not('ended') }, relations: { participants: true } })).filter(
       (c) => !(c.kind === 'session' && c.status === 'initiated'),
     );
-    return calls.map((c) => ({ callId: c.id, ownerId: c.ownerId, status: c.status, participantIds: c.participants.map((p) => p.userId) }));
+    const sessions = await this.db.getRepository(TherapySessionEntity).find({ where: { callId: In(calls.map((c) => c.id)), status: 'scheduled' } });
+    const endsAt = new Map(sessions.map((s) => [s.callId, new Date(s.startsAt.getTime() + s.durationMinutes * 60_000)]));
+    return calls.map((c) => ({ callId: c.id, ownerId: c.ownerId, status: c.status, participantIds: c.participants.map((p) => p.userId), sessionEndsAt: endsAt.get(c.id) ?? null }));
   }
 
-  async endOrphan(callId: string, reason: 'failed' | 'missed'): Promise<boolean> {
+  /**
+   * A session call whose gateway died (or stopped): its people are gone and its owner is
+   * cleared, but the call stays open so a host can resume the session until its end.
+   */
+  async suspendOrphan(callId: string, reason: string): Promise<boolean> {
     return this.db.transaction(async (m) => {
       const call = await m.getRepository(CallSessionEntity).findOne({ where: { id: callId }, lock: { mode: 'pessimistic_write' } });
       if (!call || call.status === 'ended') return false;
-      const now = new Date();
+      const now = await this.lastSeenOf(m, call.ownerId);
+      const open = await m.find(CallParticipantEntity, { where: { callId, state: Not('left') } });
+      await m.update(CallParticipantEntity, { callId, state: Not('left') }, { state: 'left', leftAt: now, leaveReason: 'connection_lost', audioEnabled: false, videoEnabled: false });
+      await m.update(CallSessionEntity, { id: callId }, { ownerId: null });
+      await this.appendEvents(m, callId, [
+        ...open.map((p) => ({ at: now, subject: 'participant' as const, userId: p.userId, from: p.state, to: 'left', reason: 'connection_lost', actorId: null })),
+        { at: now, subject: 'control', userId: null, from: '', to: 'suspend', reason, actorId: null },
+      ]);
+      return true;
+    });
+  }
+
+  /** When a dead gateway was last heard of (its calls died then), or now. */
+  private async lastSeenOf(m: EntityManager, ownerId: string | null): Promise<Date> {
+    if (!ownerId) return new Date();
+    const owner = await m.findOne(GatewayInstanceEntity, { where: { id: ownerId } });
+    return owner?.lastSeenAt ?? new Date();
+  }
+
+  async endOrphan(callId: string, reason: 'failed' | 'missed' | 'time_limit'): Promise<boolean> {
+    return this.db.transaction(async (m) => {
+      const call = await m.getRepository(CallSessionEntity).findOne({ where: { id: callId }, lock: { mode: 'pessimistic_write' } });
+      if (!call || call.status === 'ended') return false;
+      // It died with its gateway: the end (and so the duration) is when that gateway was last alive.
+      const now = await this.lastSeenOf(m, call.ownerId);
       const duration = call.answeredAt ? Math.max(0, Math.round((now.getTime() - call.answeredAt.getTime()) / 1000)) : 0;
       await m.update(CallSessionEntity, { id: callId }, { status: 'ended', endReason: reason, endedAt: now, durationSeconds: duration, ownerId: null });
       // A session whose call is over is over too (a call never goes back from ended).
@@ -112,6 +139,10 @@ export class TypeOrmCallLogStore implements CallLogStore {
       .values({ id: instanceId, startedAt: now, lastSeenAt: now })
       .orUpdate(['last_seen_at'], ['id'])
       .execute();
+  }
+
+  async retire(instanceId: string): Promise<void> {
+    await this.db.getRepository(GatewayInstanceEntity).delete({ id: instanceId });
   }
 
   async liveInstanceIds(seenWithinMs: number): Promise<string[]> {

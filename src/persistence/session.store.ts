@@ -63,7 +63,9 @@ export class TypeOrmSessionStore implements SessionStore, SessionDirectory {
 
   async byCallId(callId: string): Promise<SessionInfo | null> {
     const s = await this.db.getRepository(TherapySessionEntity).findOne({ where: { callId } });
-    return s ? { ...s, sessionId: s.id } : null;
+    if (!s) return null;
+    const call = await this.db.getRepository(CallSessionEntity).findOne({ where: { id: callId } });
+    return { ...s, sessionId: s.id, callStatus: (call?.status as SessionInfo['callStatus'] | undefined) ?? 'initiated', answeredAt: call?.answeredAt ?? null };
   }
 
   async setLocked(sessionId: string, locked: boolean): Promise<void> {

@@ -99,11 +99,16 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
     this.logger.debug({ userId: socket.data.user.userId }, 'socket connected');
   }
 
-  async handleDisconnect(socket: AuthedSocket): Promise<void> {
+  /** Never rejects: socket.io does not await it. */
+  handleDisconnect(socket: AuthedSocket): void {
     const user = socket.data.user;
     if (!user) return;
-    this.calls.onDisconnect(user.userId, socket.id);
-    await this.presence.deviceDisconnected(user.userId, socket.id).catch((err: Error) => this.logger.error({ userId: user.userId, err: err.message }, 'presence update failed'));
+    try {
+      this.calls.onDisconnect(user.userId, socket.id);
+    } catch (err) {
+      this.logger.error({ userId: user.userId, err: (err as Error).message }, 'disconnect handling failed');
+    }
+    this.presence.deviceDisconnected(user.userId, socket.id).catch((err: Error) => this.logger.error({ userId: user.userId, err: err.message }, 'presence update failed'));
   }
 
   @SubscribeMessage(C2S.lobbyAdmit)

@@ -7,16 +7,25 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts again on the same port. */
   restore(): Promise<void>;
+  /** Keeps accepting but forwards nothing and answers nothing (a partition): clients wait for their timeouts. */
+  blackhole(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let server: net.Server;
+  let holding = false;
   let port = 0;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server = net.createServer((client) => {
+        if (holding) {
+          sockets.add(client);
+          client.on('close', () => sockets.delete(client));
+          client.on('error', () => client.destroy());
+          return;
+        }
         const upstream = net.connect(targetPort, targetHost);
         for (const s of [client, upstream]) {
           sockets.add(s);
@@ -45,7 +54,14 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       return port;
     },
     cut: stop,
-    restore: listen,
+    restore: async () => {
+      holding = false;
+      await listen();
+    },
+    blackhole: () => {
+      holding = true;
+      for (const s of sockets) s.destroy();
+    },
     close: stop,
   };
 }
