@@ -17,6 +17,8 @@ export class Presence {
   /** Changes received while a snapshot is loading, replayed on top of it. */
   private buffered: Change[] | null = null;
   private loads = 0;
+  /** The newest `at` seen per user. */
+  private readonly seenAt = new Map<string, number>();
 
   constructor(
     private readonly selfId: string,
@@ -34,8 +36,10 @@ export class Presence {
     return this.users.get(userId) ?? 'offline';
   }
 
-  /** `presence:changed`. */
+  /** `presence:changed`; one older than the newest already seen for that user (another gateway's, late) is dropped. */
   changed(change: Change): void {
+    if ((this.seenAt.get(change.userId) ?? 0) > change.at) return;
+    this.seenAt.set(change.userId, change.at);
     if (this.buffered) this.buffered.push(change);
     else if (this.apply(change)) this.onChange(this.list());
   }

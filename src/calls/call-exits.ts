@@ -4,6 +4,7 @@ import { BusyLocks } from './busy-locks';
 import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
 import type { CallParticipant, LiveCall } from './live-call';
+import type { CallEvents } from './call-messages';
 import type { EndReason, LeaveReason } from './call-states';
 import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type CallMetrics, type CallChannel } from './ports';
 
@@ -25,6 +26,17 @@ export class CallExits {
     @Optional() @Inject(CALL_METRICS) private readonly metrics: CallMetrics = NO_METRICS,
   ) {}
 
+  /**
+   * An event of this call to one of its people: to the device holding their seat (or waiting)
+   * when there is one, so a device whose seat another device took hears no more of the call;
+   * to every device of theirs while they are only being rung.
+   */
+  send<E extends keyof CallEvents & string>(call: LiveCall, userId: string, event: E, payload: CallEvents[E]): void {
+    const p = call.participants.get(userId);
+    if (p?.socketId && (p.present || p.waiting)) this.channel.toSocket(p.socketId, event, payload);
+    else this.channel.toUser(userId, event, payload);
+  }
+
   /** Called as a call ends, before its participants leave (a session closes its waiting room and clock). */
   whenEnded(listener: (call: LiveCall) => void): void {
     this.endedListeners.push(listener);
@@ -42,7 +54,7 @@ export class CallExits {
     this.media.removePeer(call.id, p.userId);
     if (wasPresent && call.status !== 'ended') {
       this.toPresentOthers(call, p.userId, (o) =>
-        this.channel.toUser(o.userId, 'call:participant-left', { callId: call.id, userId: p.userId, reason }),
+        this.send(call, o.userId, 'call:participant-left', { callId: call.id, userId: p.userId, reason }),
       );
     }
   }
@@ -56,13 +68,17 @@ export class CallExits {
     for (const listener of this.endedListeners) listener(call);
     for (const p of call.participants.values()) {
       const leave: LeaveReason = p.pending ? (reason === 'cancelled' || reason === 'missed' ? reason : 'call_ended') : 'call_ended';
-      if (p.pending && reason === 'cancelled') this.channel.toUser(p.userId, 'call:cancelled', { callId: call.id });
+      if (p.pending && reason === 'cancelled') this.send(call, p.userId, 'call:cancelled', { callId: call.id });
       this.leaveParticipant(call, p, leave);
     }
     this.media.closeRoom(call.id);
     this.registry.forget(call.id);
     const payload = { callId: call.id, reason, durationSeconds: call.durationSeconds };
-    for (const p of call.participants.values()) this.channel.toUser(p.userId, 'call:ended', payload);
+    // Every device of everyone rung or in it, but those whose seat another device took (they left the call then).
+    for (const p of call.participants.values()) {
+      if (p.displaced.size) this.channel.toUserExcept(p.userId, [...p.displaced], 'call:ended', payload);
+      else this.channel.toUser(p.userId, 'call:ended', payload);
+    }
     this.metrics.callEnded(reason);
     this.logger.log({ callId: call.id, reason, durationSeconds: payload.durationSeconds, answered: wasActive || call.answeredAt !== null }, 'call ended');
     this.writer.persist(call);
@@ -71,7 +87,7 @@ export class CallExits {
   /** A callee says no (or takes another call while this one rings): the caller is told; with no callee left the call ends `declined`. */
   decline(call: LiveCall, p: CallParticipant): void {
     this.leaveParticipant(call, p, 'declined');
-    this.channel.toUser(call.initiatorId, 'call:declined', { callId: call.id, userId: p.userId });
+    this.send(call, call.initiatorId, 'call:declined', { callId: call.id, userId: p.userId });
     if (![...call.participants.values()].some((o) => o.role === 'callee' && o.state !== 'left')) this.endCall(call, 'declined', p.userId);
     else this.writer.persist(call);
   }

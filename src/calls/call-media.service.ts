@@ -70,7 +70,7 @@ export class CallMediaService {
     const call = this.seatedCall(actor);
     const info: ProducerInfo = await this.media.setProducerPaused(call.id, actor.userId, producerId, paused);
     this.exits.toPresentOthers(call, actor.userId, (p) =>
-      this.channel.toUser(p.userId, 'call:media-toggled', { callId: call.id, userId: actor.userId, source: info.source, enabled: !paused }),
+      this.exits.send(call, p.userId, 'call:media-toggled', { callId: call.id, userId: actor.userId, source: info.source, enabled: !paused }),
     );
     this.syncMediaState(call, actor.userId);
   }

@@ -96,14 +96,14 @@ export class CallService implements BeforeApplicationShutdown {
     this.logger.log({ callId: call.id, userId: actor.userId, callees: calleeIds.length, media: req.media }, 'call initiated');
 
     for (const id of calleeIds) {
-      this.channel.toUser(id, 'call:incoming', {
+      this.exits.send(call, id, 'call:incoming', {
         callId: call.id,
         from: { userId: actor.userId, name: actor.name },
         media: req.media,
         ...(call.conversationId ? { conversationId: call.conversationId } : {}),
       });
       const p = call.participants.get(id)!;
-      if (p.transition('ringing')) this.channel.toUser(actor.userId, 'call:ringing', { callId: call.id, userId: id });
+      if (p.transition('ringing')) this.exits.send(call, actor.userId, 'call:ringing', { callId: call.id, userId: id });
     }
     call.transition('ringing');
     this.metrics.ringLatency((performance.now() - started) / 1000);
@@ -129,7 +129,9 @@ export class CallService implements BeforeApplicationShutdown {
       this.media.removePeer(call.id, actor.userId);
       if (me.socketId !== actor.socketId && me.state === 'joined') {
         this.channel.toSocket(me.socketId!, 'call:answered-elsewhere', { callId: call.id });
+        me.displaced.add(me.socketId!);
       }
+      me.displaced.delete(actor.socketId);
       this.exits.clearGrace(me);
       if (me.state === 'reconnecting') me.transition('joined');
     } else if (!me.transition('joined', new Date(), null, actor.userId)) {
@@ -153,7 +155,7 @@ export class CallService implements BeforeApplicationShutdown {
     }
     if (!rejoin || me.role === 'callee') {
       for (const other of call.others(actor.userId)) {
-        if (other.present) this.channel.toUser(other.userId, 'call:participant-joined', { callId: call.id, userId: actor.userId, name: actor.name, role: me.role });
+        if (other.present) this.exits.send(call, other.userId, 'call:participant-joined', { callId: call.id, userId: actor.userId, name: actor.name, role: me.role });
       }
     }
     this.writer.persist(call);
@@ -223,7 +225,7 @@ export class CallService implements BeforeApplicationShutdown {
     if (me.state === 'joined' && call.status === 'active') {
       me.transition('reconnecting');
       for (const other of call.others(userId)) {
-        if (other.present) this.channel.toUser(other.userId, 'call:participant-reconnecting', { callId: call.id, userId });
+        if (other.present) this.exits.send(call, other.userId, 'call:participant-reconnecting', { callId: call.id, userId });
       }
     }
     this.exits.clearGrace(me);

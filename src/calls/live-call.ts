@@ -63,6 +63,9 @@ export class CallParticipant {
     return true;
   }
 
+  /** Devices that held this seat until another device of the same user took it: told nothing more of the call. */
+  readonly displaced = new Set<string>();
+
   get present(): boolean {
     return this.state === 'joined' || this.state === 'reconnecting';
   }

@@ -135,7 +135,7 @@ export class SessionCalls {
     me.name = actor.name;
     me.socketId = actor.socketId;
     if (me.state !== 'waiting') me.transition('waiting', new Date(), null, actor.userId);
-    for (const hostId of call.presentHosts()) this.channel.toUser(hostId, 'lobby:knock', { callId: call.id, userId: actor.userId, name: actor.name });
+    for (const hostId of call.presentHosts()) this.exits.send(call, hostId, 'lobby:knock', { callId: call.id, userId: actor.userId, name: actor.name });
     this.timers.startLobbyTimer(call, me);
     this.writer.persist(call);
     return { callId: call.id, state: 'waiting' };
@@ -158,14 +158,14 @@ export class SessionCalls {
     call.recordControl('update', null, actorId);
     if (changes.locked !== before.locked) {
       controls.locked = changes.locked;
-      for (const p of call.participants.values()) if (p.present || p.waiting) this.channel.toUser(p.userId, 'session:locked', { callId, locked: changes.locked });
+      for (const p of call.participants.values()) if (p.present || p.waiting) this.exits.send(call, p.userId, 'session:locked', { callId, locked: changes.locked });
     }
     if (before.lobby && !changes.lobby) this.hostControls.admitWaiting(call, actorId);
     const endsAt = endOf(changes);
     if (endsAt.getTime() !== controls.endsAt.getTime()) {
       controls.endsAt = endsAt;
       this.timers.schedule(call);
-      for (const p of call.participants.values()) if (p.present || p.waiting) this.channel.toUser(p.userId, 'session:extended', { callId, endsAt: endsAt.toISOString() });
+      for (const p of call.participants.values()) if (p.present || p.waiting) this.exits.send(call, p.userId, 'session:extended', { callId, endsAt: endsAt.toISOString() });
     }
     this.writer.persist(call);
   }
@@ -187,7 +187,7 @@ export class SessionCalls {
     for (const [userId, id] of controls.guestInvites) {
       const p = call.participants.get(userId);
       if (id !== inviteId || !p || p.state === 'left') continue;
-      this.channel.toUser(userId, 'host:removed', { callId });
+      this.exits.send(call, userId, 'host:removed', { callId });
       this.exits.leaveParticipant(call, p, 'removed', actorId);
       removed++;
     }

@@ -80,11 +80,11 @@ export class SessionHostControls {
     p.transition('waiting', new Date(), SENT_TO_LOBBY, host.userId);
     this.exits.recordMediaState(call, userId, false, false);
     for (const o of call.others(userId)) {
-      if (o.state === 'joined') this.channel.toUser(o.userId, 'call:participant-left', { callId, userId, reason: SENT_TO_LOBBY });
+      if (o.state === 'joined') this.exits.send(call, o.userId, 'call:participant-left', { callId, userId, reason: SENT_TO_LOBBY });
     }
     if (p.socketId) this.channel.toSocket(p.socketId, 'lobby:sent-back', { callId });
     // They are waiting again: hosts see them in the waiting list as after any knock.
-    for (const hostId of call.presentHosts()) this.channel.toUser(hostId, 'lobby:knock', { callId, userId, name: p.name });
+    for (const hostId of call.presentHosts()) this.exits.send(call, hostId, 'lobby:knock', { callId, userId, name: p.name });
     this.timers.startLobbyTimer(call, p);
     this.writer.persist(call);
   }
@@ -98,7 +98,7 @@ export class SessionHostControls {
     call.recordControl('mute', userId, host.userId, source);
     if (p.socketId) this.channel.toSocket(p.socketId, 'host:muted', { callId, source, byUserId: host.userId });
     for (const o of call.others(userId)) {
-      if (o.state === 'joined') this.channel.toUser(o.userId, 'call:media-toggled', { callId, userId, source, enabled: false });
+      if (o.state === 'joined') this.exits.send(call, o.userId, 'call:media-toggled', { callId, userId, source, enabled: false });
     }
     const mine = this.media.producers(callId).filter((x) => x.userId === userId && !x.paused);
     this.exits.recordMediaState(call, userId, mine.some((x) => x.kind === 'audio'), mine.some((x) => x.kind === 'video'));
@@ -112,7 +112,7 @@ export class SessionHostControls {
     const p = call.participants.get(userId);
     if (!p || p.state === 'left' || controls.isHost(userId)) throw invalidState('That person is not a participant');
     this.block(call, controls, userId);
-    this.channel.toUser(userId, 'host:removed', { callId });
+    this.exits.send(call, userId, 'host:removed', { callId });
     this.exits.leaveParticipant(call, p, 'removed', host.userId);
     this.writer.persist(call);
   }
@@ -122,7 +122,7 @@ export class SessionHostControls {
     controls.locked = locked;
     await this.writes.setLocked(controls.info.sessionId, locked);
     call.recordControl(locked ? 'lock' : 'unlock', null, host.userId);
-    for (const p of call.participants.values()) if (p.present || p.waiting) this.channel.toUser(p.userId, 'session:locked', { callId, locked });
+    for (const p of call.participants.values()) if (p.present || p.waiting) this.exits.send(call, p.userId, 'session:locked', { callId, locked });
     this.writer.persist(call);
   }
 
@@ -134,7 +134,7 @@ export class SessionHostControls {
     this.timers.schedule(call);
     call.recordControl('extend', null, host.userId, `+${minutes}m`);
     const endsAt = controls.endsAt.toISOString();
-    for (const p of call.participants.values()) if (p.present || p.waiting) this.channel.toUser(p.userId, 'session:extended', { callId, endsAt });
+    for (const p of call.participants.values()) if (p.present || p.waiting) this.exits.send(call, p.userId, 'session:extended', { callId, endsAt });
     this.writer.persist(call);
     return { endsAt };
   }

@@ -29,7 +29,7 @@ export class SessionTimers {
     controls.clockTimers = this.config.SESSION_WARNING_SECONDS.filter((seconds) => end - Date.now() > seconds * 1000).map((seconds) =>
       timerAt(end - seconds * 1000, () => {
         const payload = { callId: call.id, secondsLeft: seconds, endsAt: controls.endsAt.toISOString() };
-        for (const p of call.participants.values()) if (p.present || p.waiting) this.channel.toUser(p.userId, 'session:time-warning', payload);
+        for (const p of call.participants.values()) if (p.present || p.waiting) this.exits.send(call, p.userId, 'session:time-warning', payload);
       }),
     );
     controls.clockTimers.push(timerAt(end, () => this.exits.endCall(call, 'time_limit')));

@@ -10,8 +10,8 @@ export type EventMap = object;
 export interface ParticipantChannel<M extends EventMap> {
   toUser<E extends keyof M & string>(userId: string, event: E, payload: M[E]): void;
   toSocket<E extends keyof M & string>(socketId: string, event: E, payload: M[E]): void;
-  /** To every device of a user except one (e.g. the device that answered). */
-  toUserExcept<E extends keyof M & string>(userId: string, socketId: string, event: E, payload: M[E]): void;
+  /** To every device of a user except some (e.g. the device that answered). */
+  toUserExcept<E extends keyof M & string>(userId: string, socketIds: string | string[], event: E, payload: M[E]): void;
   /** To every connected member (never session guests), or to staff (hosts and admins) only. */
   toAudience<E extends keyof M & string>(audience: Audience, event: E, payload: M[E]): void;
 }

@@ -16,6 +16,8 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown,
   private readonly logger = new Logger('Presence');
   private readonly localDevices = new Map<string, string>(); // deviceId -> userId (this process)
   private heartbeat?: NodeJS.Timeout;
+  /** Per user, the announcement in flight (entries go once it is sent). */
+  private readonly announcing = new Map<string, Promise<void>>();
   private closing = false;
 
   constructor(
@@ -75,11 +77,27 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown,
     return Promise.all(users.map(async (userId) => ({ userId, status: await this.status(userId) })));
   }
 
-  /** Tells those who may see it a user's current status (see the class comment). */
-  async announce(userId: string): Promise<void> {
-    if (this.closing || this.config.PRESENCE_SCOPE === 'none' || userId.startsWith(GUEST_ID_PREFIX)) return;
+  /**
+   * Tells those who may see it a user's current status (see the class comment). One user's
+   * announcements go out one after another, each reading the status afresh, so a quick online ->
+   * offline never reaches clients as offline -> online; each carries `at` (when the status was
+   * read) so a client can drop one that arrives late from another gateway.
+   */
+  announce(userId: string): Promise<void> {
+    if (this.closing || this.config.PRESENCE_SCOPE === 'none' || userId.startsWith(GUEST_ID_PREFIX)) return Promise.resolve();
+    const prev = this.announcing.get(userId) ?? Promise.resolve();
+    const next = prev.then(() => this.announceNow(userId));
+    this.announcing.set(userId, next);
+    void next.finally(() => {
+      if (this.announcing.get(userId) === next) this.announcing.delete(userId);
+    });
+    return next;
+  }
+
+  private async announceNow(userId: string): Promise<void> {
     try {
-      const payload = { userId, status: await this.status(userId) };
+      const at = Date.now();
+      const payload = { userId, status: await this.status(userId), at };
       if (this.config.PRESENCE_SCOPE === 'organization') return this.channel.toAudience('members', 'presence:changed', payload);
       // staff: a host's or admin's presence goes to every member, anyone else's to staff only.
       const [role] = await this.store.roles([userId]);

@@ -9,7 +9,8 @@ export type PresenceStatus = 'online' | 'busy' | 'offline';
 
 /** What presence tells devices. */
 export interface PresenceEvents {
-  'presence:changed': { userId: string; status: PresenceStatus };
+  /** `at` (extension): when the server read this status, ms since the epoch; a client keeps the newest per user. */
+  'presence:changed': { userId: string; status: PresenceStatus; at: number };
 }
 
 export interface BusyEntry {

@@ -45,8 +45,8 @@ export class SocketChannel implements ParticipantChannel<ServerEvents> {
     this.io()?.to(socketId).emit(event, payload);
   }
 
-  toUserExcept<E extends ServerEventName>(userId: string, socketId: string, event: E, payload: ServerEvents[E]): void {
-    this.io()?.to(userRoom(userId)).except(socketId).emit(event, payload);
+  toUserExcept<E extends ServerEventName>(userId: string, socketIds: string | string[], event: E, payload: ServerEvents[E]): void {
+    this.io()?.to(userRoom(userId)).except(socketIds).emit(event, payload);
   }
 
   /** Sockets connected to this gateway process. */
