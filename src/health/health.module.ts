@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { AuditModule } from '../audit/audit.module';
 import { CallsModule } from '../calls/calls.module';
 import { MediaModule } from '../media/media.module';
 import { HealthController } from './health.controller';
@@ -8,5 +9,5 @@ import { MetricsListener } from './metrics-listener';
 import { MetricsScraper } from './metrics.scraper';
 import { Readiness } from './readiness';
 
-@Module({ imports: [TerminusModule, MediaModule, CallsModule], controllers: [HealthController, MetricsController], providers: [Readiness, MetricsScraper, MetricsListener] })
+@Module({ imports: [TerminusModule, MediaModule, CallsModule, AuditModule], controllers: [HealthController, MetricsController], providers: [Readiness, MetricsScraper, MetricsListener] })
 export class HealthModule {}

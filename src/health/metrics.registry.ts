@@ -32,6 +32,8 @@ export class MetricsRegistry implements CallMetrics, AckMetrics, WorkerPoolMetri
   readonly rateLimited = new Gauge({ name: 'hearth_rate_limited_requests', help: 'Requests refused by each abuse limit since this gateway started', labelNames: ['limit'], registers: [this.registry] });
   readonly ready = new Gauge({ name: 'hearth_ready', help: '1 when this gateway is ready for calls (as /health/ready), else 0', registers: [this.registry] });
   readonly readyChecks = new Gauge({ name: 'hearth_ready_check', help: 'Each readiness check of /health/ready: 1 up, 0 down', labelNames: ['check'], registers: [this.registry] });
+  readonly writeQueueDepth = new Gauge({ name: 'hearth_write_queue_depth', help: 'Records owed to PostgreSQL and not yet committed (calls for call_log; writes otherwise)', labelNames: ['queue'], registers: [this.registry] });
+  readonly writeQueueAge = new Gauge({ name: 'hearth_write_queue_oldest_seconds', help: 'Age of the oldest record still owed to PostgreSQL', labelNames: ['queue'], registers: [this.registry] });
   readonly busyLocks = new Gauge({ name: 'hearth_busy_locks', help: 'Users held busy by the calls this gateway hosts', registers: [this.registry] });
 
   constructor() {

@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { OperatorAudit } from '../audit/operator-audit';
+import { CallLogWriter } from '../calls/call-log-writer';
 import { CallRegistry } from '../calls/call-registry';
+import { SessionWrites } from '../calls/session-writes';
 import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import { SocketChannel } from '../signaling/socket-channel';
 import { LIMITS, RateLimits, type LimitName } from '../limits/rate-limits';
@@ -21,10 +24,22 @@ export class MetricsScraper {
     @Inject(SocketChannel) private readonly channel: SocketChannel,
     private readonly limits: RateLimits,
     private readonly readiness: Readiness,
+    private readonly writer: CallLogWriter,
+    private readonly sessionWrites: SessionWrites,
+    private readonly audit: OperatorAudit,
   ) {}
 
   async scrape(): Promise<string> {
     const m = this.metrics;
+    const calls = this.writer.depth();
+    for (const [queue, depth, age] of [
+      ['call_log', calls.calls, calls.oldestAgeSeconds],
+      ['session_state', this.sessionWrites.depth.writes, this.sessionWrites.depth.oldestAgeSeconds],
+      ['operator_audit', this.audit.depth.writes, this.audit.depth.oldestAgeSeconds],
+    ] as const) {
+      m.writeQueueDepth.set({ queue }, depth);
+      m.writeQueueAge.set({ queue }, age);
+    }
     const [stats, checks] = await Promise.all([this.media.workerStats(), this.readiness.all()]);
     m.readyChecks.reset();
     for (const [check, up] of Object.entries(checks)) if (up !== undefined) m.readyChecks.set({ check }, up ? 1 : 0);

@@ -80,6 +80,11 @@ describe('PostgreSQL outage', () => {
     expect(((await history.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
     // Nothing of it is in the database yet.
     expect((await row(callId)).status).not.toBe('ended');
+    // What is owed shows on /metrics: depth and age of the queue.
+    const owed = await (await fetch(`${t.url}/metrics`)).text();
+    expect(Number(/hearth_write_queue_depth\{queue="call_log"\} (\d+)/.exec(owed)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(/hearth_write_queue_oldest_seconds\{queue="call_log"\} ([\d.]+)/.exec(owed)?.[1])).toBeGreaterThan(0);
+    expect(Number(/hearth_write_queue_depth\{queue="operator_audit"\} (\d+)/.exec(owed)?.[1])).toBe(1);
 
     // A long outage: the write is retried many times meanwhile.
     await sleep(Math.max(0, 8000 - (Date.now() - outageStarted)));
@@ -109,6 +114,9 @@ describe('PostgreSQL outage', () => {
       audit = (await db.query('SELECT actor_id, action, target, outcome FROM operator_audit WHERE target = $1', [forced])).rows;
     }
     expect(audit).toEqual([{ actor_id: `pgo-admin-${process.pid}`, action: 'call.force_end', target: forced, outcome: 'ok' }]);
+    const settled = await (await fetch(`${t.url}/metrics`)).text();
+    expect(/hearth_write_queue_depth\{queue="call_log"\} 0/.test(settled)).toBe(true);
+    expect(/hearth_write_queue_depth\{queue="operator_audit"\} 0/.test(settled)).toBe(true);
     // And the history reads again.
     expect((await fetch(`${t.url}/api/calls/history`, { headers: { authorization: `Bearer ${await devToken(t.url, alice.id)}` } })).status).toBe(200);
   });
