@@ -93,6 +93,7 @@ export class CallService implements BeforeApplicationShutdown {
     this.registry.register(call);
     for (const id of call.participants.keys()) this.registry.indexUser(id, call.id);
     call.ringTimer = setTimeout(() => this.exits.endCall(call, 'missed'), this.config.RING_TIMEOUT_SECONDS * 1000);
+    call.ringTimer.unref();
     this.logger.log({ callId: call.id, userId: actor.userId, callees: calleeIds.length, media: req.media }, 'call initiated');
 
     for (const id of calleeIds) {
@@ -235,6 +236,7 @@ export class CallService implements BeforeApplicationShutdown {
       this.exits.leaveParticipant(call, me, 'connection_lost');
       this.exits.endIfOver(call, 'connection_lost');
     }, this.config.RECONNECT_GRACE_SECONDS * 1000);
+    me.graceTimer.unref();
     this.writer.persist(call);
   }
 
