@@ -29,6 +29,8 @@ export class BusyLocks implements OnModuleInit, BeforeApplicationShutdown {
   onModuleInit(): void {
     this.refresher = setInterval(() => void this.refreshAll(), this.ttlMs / 3);
     this.refresher.unref();
+    // Redis came back (perhaps empty): every live call's people are held busy again at once.
+    this.presence.whenStoreReturns(() => this.refreshAll());
   }
 
   beforeApplicationShutdown(): void {

@@ -14,7 +14,8 @@ import { PRESENCE_STORE, statusOf, type PresenceEvents, type PresenceStatus, typ
 @Injectable()
 export class PresenceService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Presence');
-  private readonly localDevices = new Map<string, string>(); // deviceId -> userId (this process)
+  private readonly localDevices = new Map<string, { userId: string; role: Identity['role'] }>(); // deviceId -> who (this process)
+  private readonly returned: (() => Promise<void> | void)[] = [];
   private heartbeat?: NodeJS.Timeout;
   /** Per user, the announcement in flight (entries go once it is sent). */
   private readonly announcing = new Map<string, Promise<void>>();
@@ -33,6 +34,27 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown,
   onModuleInit(): void {
     this.heartbeat = setInterval(() => void this.touchAll(), this.ttlMs / 3);
     this.heartbeat.unref();
+    this.store.onReconnect?.(() => void this.rebuild());
+  }
+
+  /** Also run when the store comes back (BusyLocks takes its locks back then). */
+  whenStoreReturns(listener: () => Promise<void> | void): void {
+    this.returned.push(listener);
+  }
+
+  /**
+   * The store was lost and is back (perhaps empty, as a restarted Redis): this gateway's devices
+   * are registered again and announced, then everyone listening takes their state back.
+   */
+  private async rebuild(): Promise<void> {
+    this.logger.warn({ devices: this.localDevices.size }, 'presence store is back: rebuilding presence and busy locks from the live state');
+    try {
+      for (const [deviceId, { userId, role }] of this.localDevices) await this.store.addDevice(userId, deviceId, this.ttlMs, role);
+      for (const userId of new Set([...this.localDevices.values()].map((d) => d.userId))) void this.announce(userId);
+      for (const listener of this.returned) await listener();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'presence rebuild failed; the next heartbeat tries again');
+    }
   }
 
   /** Shutting down: sockets are about to close; nobody needs their presence broadcast any more. */
@@ -47,7 +69,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown,
   async deviceConnected(user: Identity, deviceId: string): Promise<void> {
     if (user.scope) return; // a session guest: not in anyone's presence
     const { userId } = user;
-    this.localDevices.set(deviceId, userId);
+    this.localDevices.set(deviceId, { userId, role: user.role });
     const before = await this.store.deviceCount(userId);
     await this.store.addDevice(userId, deviceId, this.ttlMs, user.role);
     if (before === 0) await this.announce(userId);
@@ -108,7 +130,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown,
   }
 
   private async touchAll(): Promise<void> {
-    for (const [deviceId, userId] of this.localDevices) {
+    for (const [deviceId, { userId }] of this.localDevices) {
       await this.store.touchDevice(userId, deviceId, this.ttlMs).catch(() => undefined);
     }
   }

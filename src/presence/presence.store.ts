@@ -38,6 +38,9 @@ export interface PresenceStore {
   busyHolder(userId: string): Promise<string | null>;
   busyEntries(): Promise<BusyEntry[]>;
 
+  /** Calls `fn` each time the store is reachable again after it was lost (Redis restarted, a partition healed); never for the in-process twin. */
+  onReconnect?(fn: () => void): void;
+
   close(): Promise<void>;
 }
 

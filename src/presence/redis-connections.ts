@@ -20,8 +20,22 @@ export interface PubSubPair {
 }
 
 export function openPubSub(url: string): PubSubPair {
-  const pub = openRedis(url, 'socket.io-pub');
+  // While Redis is down, events for other gateways cannot reach them: they are dropped (counted
+  // in one warning per outage), never queued to arrive stale, never an unhandled rejection (the
+  // adapter does not await its publishes).
+  const pub = openRedis(url, 'socket.io-pub', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const sub = openRedis(url, 'socket.io-sub');
+  const publish = pub.publish.bind(pub) as (channel: string, message: string | Buffer) => Promise<number>;
+  let dropped = 0;
+  pub.on('ready', () => {
+    if (dropped) new Logger('Redis').warn({ dropped }, 'socket.io events for other gateways dropped while Redis was down');
+    dropped = 0;
+  });
+  (pub as unknown as { publish: typeof publish }).publish = (channel, message) =>
+    publish(channel, message).catch(() => {
+      dropped++;
+      return 0;
+    });
   return {
     pub,
     sub,

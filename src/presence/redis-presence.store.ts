@@ -94,6 +94,16 @@ export class RedisPresenceStore implements PresenceStore {
     return out;
   }
 
+  onReconnect(fn: () => void): void {
+    let lost = false;
+    this.redis.on('close', () => (lost = true));
+    this.redis.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      fn();
+    });
+  }
+
   async close(): Promise<void> {
     await this.redis.quit().catch(() => undefined);
   }

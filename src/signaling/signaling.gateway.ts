@@ -14,6 +14,7 @@ import { CallService, type Actor } from '../calls/call.service';
 import { SessionHostControls } from '../calls/session-host-controls';
 import type { Identity } from '../calls/ports';
 import { DomainError } from '../common/domain-error';
+import { isOutage } from '../common/outage';
 import { WsAckInterceptor } from '../common/ws-ack.interceptor';
 import { PresenceService } from '../presence/presence.service';
 import { QualityService } from '../quality/quality.service';
@@ -65,8 +66,11 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
         () => next(),
         (err: unknown) => {
           if (!(err instanceof DomainError)) {
-            this.logger.error({ err: (err as Error)?.message }, 'connection setup failed');
-            return next(new Error('INTERNAL'));
+            // Redis (presence) or another part is down: say so, so the client retries.
+            const outage = isOutage(err);
+            if (outage) this.logger.warn({ err: (err as Error)?.message }, 'connection refused: a dependency is unavailable');
+            else this.logger.error({ err: (err as Error)?.message }, 'connection setup failed');
+            return next(new Error(outage ? 'UNAVAILABLE' : 'INTERNAL'));
           }
           // connect_error.message is UNAUTHORIZED (the contract), UNAVAILABLE when the identity provider's keys cannot be read,
           // or RATE_LIMITED (too many attempts, or too many open connections); data says why.
