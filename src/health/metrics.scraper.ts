@@ -3,6 +3,7 @@ import { OperatorAudit } from '../audit/operator-audit';
 import { CallLogWriter } from '../calls/call-log-writer';
 import { CallRegistry } from '../calls/call-registry';
 import { SessionWrites } from '../calls/session-writes';
+import { QualityService } from '../quality/quality.service';
 import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import { SocketChannel } from '../signaling/socket-channel';
 import { LIMITS, RateLimits, type LimitName } from '../limits/rate-limits';
@@ -27,6 +28,7 @@ export class MetricsScraper {
     private readonly writer: CallLogWriter,
     private readonly sessionWrites: SessionWrites,
     private readonly audit: OperatorAudit,
+    private readonly quality: QualityService,
   ) {}
 
   async scrape(): Promise<string> {
@@ -40,6 +42,7 @@ export class MetricsScraper {
       m.writeQueueDepth.set({ queue }, depth);
       m.writeQueueAge.set({ queue }, age);
     }
+    m.writeQueueDepth.set({ queue: 'quality_samples' }, this.quality.buffered);
     const [stats, checks] = await Promise.all([this.media.workerStats(), this.readiness.all()]);
     m.readyChecks.reset();
     for (const [check, up] of Object.entries(checks)) if (up !== undefined) m.readyChecks.set({ check }, up ? 1 : 0);

@@ -9,6 +9,10 @@ import type { ClientStatsReport } from '../calls/call-messages';
 import type { Actor, Identity } from '../calls/ports';
 import { MEDIA_PORT, type MediaPort } from '../media/media.port';
 import { QUALITY_STORE, type ParticipantQuality, type QualitySampleRow, type QualityStore } from './ports';
+import { isOutage } from '../common/outage';
+
+/** Quality samples kept while PostgreSQL is away (about an hour of a 50-person session at 10 s sampling). */
+const MAX_BUFFERED_SAMPLES = 50_000;
 
 /** At most one stats:report per user in this window. */
 const REPORT_INTERVAL_MS = 1000;
@@ -154,7 +158,21 @@ export class QualityService implements OnModuleInit, BeforeApplicationShutdown {
     this.buffer = [];
     await this.writer.flush(); // the call rows the samples point at are written first
     const refused = await this.append(rows);
+    if (refused && isOutage(refused)) {
+      // The database is away: the samples wait for it (oldest first), bounded.
+      this.buffer = [...rows, ...this.buffer];
+      if (this.buffer.length > MAX_BUFFERED_SAMPLES) {
+        this.logger.warn({ dropped: this.buffer.length - MAX_BUFFERED_SAMPLES }, 'quality samples dropped: the database has been away too long');
+        this.buffer = this.buffer.slice(-MAX_BUFFERED_SAMPLES);
+      }
+      throw refused;
+    }
     if (refused) await this.isolate(byCall(rows), refused);
+  }
+
+  /** Samples waiting for the database (for /metrics: queue depth). */
+  get buffered(): number {
+    return this.buffer.length;
   }
 
   private append(rows: QualitySampleRow[]): Promise<Error | undefined> {

@@ -22,7 +22,7 @@ describe('PostgreSQL outage', () => {
     proxy = await startTcpProxy(Number(direct.port || 5432));
     const viaProxy = new URL(TEST_DATABASE_URL);
     viaProxy.port = String(proxy.port);
-    t = await startTestApp({ DATABASE_URL: viaProxy.toString(), DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '2000', LOG_LEVEL: 'fatal' });
+    t = await startTestApp({ DATABASE_URL: viaProxy.toString(), DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '2000', QUALITY_SAMPLE_SECONDS: '1', LOG_LEVEL: 'fatal' });
     db = new Client({ connectionString: TEST_DATABASE_URL });
     await db.connect();
   });
@@ -59,10 +59,23 @@ describe('PostgreSQL outage', () => {
     const callId = await answered(alice, bob);
     const forced = await answered(carol, dan);
     const adminToken = await devToken(t.url, `pgo-admin-${process.pid}`, 'Ops', 'admin');
+    // A session in progress, whose host will lock it during the outage.
+    const hostId = `pgo-host-${process.pid}`;
+    const hostToken = await devToken(t.url, hostId, 'Host', 'host');
+    const session = (await (await fetch(`${t.url}/api/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hostToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Group', startsAt: new Date().toISOString(), durationMinutes: 60 }),
+    })).json()) as { sessionId: string; callId: string };
+    const host = await connectUser(t.url, hostId, 'Host', 'host');
+    sockets.push(host);
+    await ok(host, 'call:join', { callId: session.callId });
     await sleep(1500);
 
     await proxy.cut();
     const outageStarted = Date.now();
+    // A client's quality report during the outage: owed too.
+    await ok(alice.s, 'stats:report', { callId, samples: [{ kind: 'audio', direction: 'outbound', packetsLost: 3, bitrateKbps: 31 }] });
     await sleep(1000);
     // The call ends while the database is away: the people in it see the end and its duration at once.
     const ended = nextEvent<{ reason: string; durationSeconds: number }>(bob.s, 'call:ended');
@@ -74,6 +87,8 @@ describe('PostgreSQL outage', () => {
     // An operator action during the outage: done, and owed to the audit log.
     const force = await fetch(`${t.url}/api/admin/calls/${forced}/end`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
     expect(force.status).toBe(200);
+    // The host locks the session: in force at once, owed to its row.
+    await ok(host, 'host:lock', { callId: session.callId, locked: true });
     // Reading the record now fails fast and says why, instead of hanging.
     const history = await fetch(`${t.url}/api/calls/history`, { headers: { authorization: `Bearer ${await devToken(t.url, alice.id)}` } });
     expect(history.status).toBe(503);
@@ -117,6 +132,18 @@ describe('PostgreSQL outage', () => {
     const settled = await (await fetch(`${t.url}/metrics`)).text();
     expect(/hearth_write_queue_depth\{queue="call_log"\} 0/.test(settled)).toBe(true);
     expect(/hearth_write_queue_depth\{queue="operator_audit"\} 0/.test(settled)).toBe(true);
+    let samples = (await db.query("SELECT packets_lost, bitrate_kbps FROM call_quality_samples WHERE call_id = $1 AND origin = 'client'", [callId])).rows;
+    for (let i = 0; i < 50 && samples.length === 0; i++) {
+      await sleep(200);
+      samples = (await db.query("SELECT packets_lost, bitrate_kbps FROM call_quality_samples WHERE call_id = $1 AND origin = 'client'", [callId])).rows;
+    }
+    expect(samples).toEqual([{ packets_lost: 3, bitrate_kbps: 31 }]);
+    let locked = (await db.query<{ locked: boolean }>('SELECT locked FROM sessions WHERE id = $1', [session.sessionId])).rows[0].locked;
+    for (let i = 0; i < 50 && !locked; i++) {
+      await sleep(200);
+      locked = (await db.query<{ locked: boolean }>('SELECT locked FROM sessions WHERE id = $1', [session.sessionId])).rows[0].locked;
+    }
+    expect(locked).toBe(true);
     // And the history reads again.
     expect((await fetch(`${t.url}/api/calls/history`, { headers: { authorization: `Bearer ${await devToken(t.url, alice.id)}` } })).status).toBe(200);
   });
