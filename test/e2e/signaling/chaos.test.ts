@@ -27,7 +27,16 @@ describe('chaos', () => {
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestApp({ REDIS_URL, REDIS_PREFIX: `hearth-chaos-${process.pid}:`, RING_TIMEOUT_SECONDS: '2', RECONNECT_GRACE_SECONDS: '1' });
+    // The run drives the call state machine as hard as it can; the abuse limits, tested in
+    // abuse-limits.test.ts, would otherwise refuse most of its call setups.
+    t = await startTestApp({
+      REDIS_URL,
+      REDIS_PREFIX: `hearth-chaos-${process.pid}:`,
+      RING_TIMEOUT_SECONDS: '2',
+      RECONNECT_GRACE_SECONDS: '1',
+      RATE_CALL_SETUP: '100000/10s',
+      RATE_CALL_REPEAT: '100000/1m',
+    });
     db = new Client({ connectionString: TEST_DATABASE_URL });
     await db.connect();
   });
