@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
+import { retryDelayMs } from '../common/durable-queue';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { CallEvent, LiveCall } from './live-call';
 import { CALL_LOG_STORE, type CallLogStore, type CallRecord } from './ports';
@@ -10,11 +11,6 @@ interface Owed {
   events: CallEvent[];
   /** When the oldest of it was queued (ms). */
   since: number;
-}
-
-/** Retry delays after a failed write: 0.5 s doubling to 15 s. */
-export function retryDelayMs(failures: number): number {
-  return Math.min(15_000, 500 * 2 ** Math.max(0, failures - 1));
 }
 
 /**

@@ -11,7 +11,7 @@ describe('DurableQueue', () => {
     const done: string[] = [];
     let down = true;
     const first = q.enqueue('a', async () => {
-      if (down) throw new Error('database down');
+      if (down) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
       done.push('a');
     });
     const second = q.enqueue('b', async () => void done.push('b'));
@@ -25,6 +25,26 @@ describe('DurableQueue', () => {
     await Promise.all([first.committed, second.committed]);
     expect(done).toEqual(['a', 'b']);
     expect(q.size).toBe(0);
+  });
+
+  it('drops a write the store refuses (not an outage) after a few tries, so the next ones land', async () => {
+    jest.useFakeTimers();
+    const q = new DurableQueue('t', quiet);
+    const done: string[] = [];
+    q.enqueue('bad', () => Promise.reject(Object.assign(new Error('value too long for type'), { code: '22001' })));
+    const good = q.enqueue('good', async () => void done.push('good'));
+    await jest.advanceTimersByTimeAsync(10_000);
+    await good.committed;
+    expect(done).toEqual(['good']);
+    expect(q.size).toBe(0);
+  });
+
+  it('keeps retrying through an outage however long', async () => {
+    jest.useFakeTimers();
+    const q = new DurableQueue('t', quiet);
+    q.enqueue('x', () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })));
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(q.size).toBe(1);
   });
 
   it('flush resolves after one failed attempt rather than waiting out an outage', async () => {
