@@ -42,8 +42,11 @@ export function harden(app: NestExpressApplication, config: AppConfig): void {
   app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/docs') ? docs : strict)(req, res, next));
   if (config.TRUST_PROXY.length) app.set('trust proxy', config.TRUST_PROXY);
   // Every REST request counts against its address first (RATE_HTTP_IP), before any route runs.
+  // The pages' own files and health checks do not: thirty people behind one clinic NAT opening
+  // the client at once would otherwise be refused their scripts.
   const limits = app.get(RateLimits);
   app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!req.path.startsWith('/api/')) return next();
     limits.consume('httpIp', req.ip ?? 'unknown').then(
       () => next(),
       (err: DomainError) => {

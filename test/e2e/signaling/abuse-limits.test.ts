@@ -197,3 +197,26 @@ describe('abuse limits across gateways', () => {
     }
   });
 });
+
+describe('abuse limits on REST per address', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_HTTP_IP: '5/1m' });
+  });
+  afterAll(() => t.close());
+
+  it('answers 429 with Retry-After past RATE_HTTP_IP, and still serves the pages and health checks', async () => {
+    const token = await devToken(t.url, `al-http-${process.pid}`);
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 7; i++) {
+      const res = await fetch(`${t.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    // The client's own files and the health checks are not REST calls: a clinic behind one NAT still loads the page.
+    for (const path of ['/', '/admin.html', '/health/live']) expect((await fetch(`${t.url}${path}`)).status).toBe(200);
+  });
+});
