@@ -11,6 +11,7 @@ import { LimitsModule } from './limits/limits.module';
 import { MetricsModule } from './health/metrics.registry';
 import { PersistenceModule } from './persistence/persistence.module';
 import { PresenceModule } from './presence/presence.module';
+import { ClusterStoreModule } from './cluster/cluster-store.module';
 import { RetentionModule } from './retention/retention.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ChannelModule } from './signaling/channel.module';
@@ -44,6 +45,7 @@ export class AppModule {
         PersistenceModule,
         ChannelModule,
         PresenceModule,
+        ClusterStoreModule,
         SignalingModule.forRoot(config),
         HealthModule,
         AdminModule,

@@ -7,9 +7,11 @@ import { AdminGuard } from '../signaling/admin.guard';
 import type { AuthedRequest } from '../signaling/jwt-auth.guard';
 import { schemas } from '../signaling/payload-schemas';
 import type { AuditPage } from '../audit/audit.port';
+import type { AdminNode, NodeDrainResult } from '../signaling/rest-contract';
 import { OperationsService } from './operations.service';
 
 const drainQuery = z.object({ migrate: z.enum(['true', 'false']).default('false') });
+const nodeRef = z.object({ nodeId: z.string().uuid() });
 const MAX_CURSOR = 2n ** 63n - 1n;
 const auditQuery = z.object({
   // A cursor is an entry id: a positive bigint.
@@ -65,6 +67,20 @@ export class AdminController {
   async end(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(schemas.callRef)) p: { callId: string }): Promise<Record<string, never>> {
     await this.ops.endCall(req.user, p.callId);
     return {};
+  }
+
+  @Get('nodes')
+  @ApiOperation({ summary: 'Gateway nodes sharing this Redis: media address, workers, calls, seated people, serving or draining, last heartbeat' })
+  nodes(): AdminNode[] {
+    return this.ops.nodes();
+  }
+
+  @Post('nodes/:nodeId/drain')
+  @RouteLimit('adminActions', 'user')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Drain a node: it takes no new calls and its calls move to other nodes (participants reconnect media; no call ends)' })
+  drainNode(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(nodeRef)) p: z.infer<typeof nodeRef>): Promise<NodeDrainResult> {
+    return this.ops.drainNode(req.user, p.nodeId);
   }
 
   @Get('audit')

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CallRegistry } from '../calls/call-registry';
-import { CallService } from '../calls/call.service';
+import { CallRouting } from '../cluster/call-routing';
+import { ClusterNode, type DrainReport } from '../cluster/cluster-node';
 import type { Identity } from '../calls/ports';
 import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import type { WorkerStats } from '../media/media.types';
-import type { AdminCall, DrainResult } from '../signaling/rest-contract';
+import type { AdminCall, AdminNode, DrainResult } from '../signaling/rest-contract';
 import type { AuditPage, AuditQuery } from '../audit/audit.port';
 import { OperatorAudit } from '../audit/operator-audit';
 
@@ -18,7 +19,8 @@ export type { AdminCall } from '../signaling/rest-contract';
 export class OperationsService {
   constructor(
     @Inject(MEDIA_OPERATIONS) private readonly media: MediaOperations,
-    private readonly calls: CallService,
+    private readonly routing: CallRouting,
+    private readonly cluster: ClusterNode,
     private readonly registry: CallRegistry,
     private readonly audit: OperatorAudit,
   ) {}
@@ -57,7 +59,17 @@ export class OperationsService {
   }
 
   async endCall(admin: Identity, callId: string): Promise<void> {
-    await this.audit.track(admin, 'call.force_end', callId, () => this.calls.forceEnd(admin, callId));
+    await this.audit.track(admin, 'call.force_end', callId, () => this.routing.run('call:force-end', admin, { callId }));
+  }
+
+  /** Every gateway node of this deployment, with its load. */
+  nodes(): AdminNode[] {
+    return this.cluster.nodes().map((n) => ({ ...n, at: new Date(n.at).toISOString() }));
+  }
+
+  /** Moves a node's calls to the other nodes; it takes no new calls from then on. */
+  drainNode(admin: Identity, nodeId: string): Promise<DrainReport> {
+    return this.audit.track(admin, 'node.drain', nodeId, () => this.cluster.drainNode(nodeId), (r) => ({ detail: { moved: r.moved, remaining: r.remaining } }));
   }
 
   auditLog(query: AuditQuery): Promise<AuditPage> {

@@ -5,7 +5,7 @@
  */
 
 /** Every audited action. `invite.revoke` is for sessions/ (revoking a session's invites). */
-export const AUDIT_ACTIONS = ['worker.add', 'worker.drain', 'call.force_end', 'invite.revoke'] as const;
+export const AUDIT_ACTIONS = ['worker.add', 'worker.drain', 'call.force_end', 'invite.revoke', 'node.drain'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export type AuditOutcome = 'ok' | 'failed';

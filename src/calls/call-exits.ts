@@ -6,7 +6,7 @@ import { CallRegistry } from './call-registry';
 import type { CallParticipant, LiveCall } from './live-call';
 import type { CallEvents } from './call-messages';
 import type { EndReason, LeaveReason } from './call-states';
-import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type CallMetrics, type CallChannel } from './ports';
+import { CALL_METRICS, CALL_OWNERSHIP, NO_METRICS, PARTICIPANT_CHANNEL, type CallMetrics, type CallChannel, type CallOwnership } from './ports';
 
 /**
  * The single exits: the only place a participant leaves (and so the only place a user is
@@ -23,6 +23,7 @@ export class CallExits {
     private readonly registry: CallRegistry,
     private readonly locks: BusyLocks,
     private readonly writer: CallLogWriter,
+    @Inject(CALL_OWNERSHIP) private readonly ownership: CallOwnership,
     @Optional() @Inject(CALL_METRICS) private readonly metrics: CallMetrics = NO_METRICS,
   ) {}
 
@@ -43,6 +44,7 @@ export class CallExits {
   }
 
   leaveParticipant(call: LiveCall, p: CallParticipant, reason: LeaveReason, actorId: string | null = null): void {
+    if (this.fenced(call, () => this.leaveParticipant(call, p, reason, actorId))) return;
     const wasPresent = p.present;
     if (!p.transition('left', new Date(), reason, actorId)) return;
     p.leaveReason = reason;
@@ -61,6 +63,7 @@ export class CallExits {
 
   /** Once, with one reason, releasing everyone and every media object. */
   endCall(call: LiveCall, reason: EndReason, actorId: string | null = null): void {
+    if (this.fenced(call, () => this.endCall(call, reason, actorId))) return;
     const wasActive = call.status === 'active';
     if (!call.transition('ended', reason, new Date(), actorId)) return;
     if (call.ringTimer) clearTimeout(call.ringTimer);
@@ -73,6 +76,7 @@ export class CallExits {
     }
     this.media.closeRoom(call.id);
     this.registry.forget(call.id);
+    this.ownership.release(call.id);
     const payload = { callId: call.id, reason, durationSeconds: call.durationSeconds };
     // Every device of everyone rung or in it, but those whose seat another device took (they left the call then).
     for (const p of call.participants.values()) {
@@ -98,12 +102,14 @@ export class CallExits {
     call.ringTimer = null;
     this.media.closeRoom(call.id);
     this.registry.forget(call.id);
+    this.ownership.release(call.id);
   }
 
   /** After someone left: an ordinary call that is over ends; otherwise the change is recorded. */
   endIfOver(call: LiveCall, lostReason?: EndReason): void {
+    if (call.status === 'ended') return;
     // A session runs until a host ends it or its time is up, however many are in it.
-    if (call.status === 'ended' || call.controls) return;
+    if (call.controls) return this.writer.persist(call);
     const present = [...call.participants.values()].filter((p) => p.present).length;
     const pending = [...call.participants.values()].some((p) => p.pending);
     const initiatorGone = call.participants.get(call.initiatorId)?.state === 'left';
@@ -125,6 +131,17 @@ export class CallExits {
 
   toPresentOthers(call: LiveCall, userId: string, fn: (p: CallParticipant) => void): void {
     for (const p of call.others(userId)) if (p.state === 'joined' && p.socketId) fn(p);
+  }
+
+  /**
+   * True when this node may not act on the call now: its lease lapsed (it was frozen or cut off
+   * from Redis), so another node may own the call. The step is tried again in a second, while
+   * the call is still hosted here; once the node learns the call was taken, it is dropped.
+   */
+  private fenced(call: LiveCall, retry: () => void): boolean {
+    if (call.status === 'ended' || !this.registry.has(call.id) || this.ownership.holds(call.id)) return false;
+    setTimeout(() => this.registry.get(call.id) === call && retry(), 1000).unref();
+    return true;
   }
 
   clearGrace(p: CallParticipant): void {

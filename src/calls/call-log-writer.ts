@@ -3,7 +3,8 @@ import { DomainError } from '../common/domain-error';
 import { retryDelayMs } from '../common/durable-queue';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { CallEvent, LiveCall } from './live-call';
-import { CALL_LOG_STORE, type CallLogStore, type CallRecord } from './ports';
+import { CALL_LOG_STORE, CALL_OWNERSHIP, type CallLogStore, type CallOwnership, type CallRecord } from './ports';
+import { snapshotOf } from './call-snapshot';
 
 /** What one call still owes the log: its newest state and every event not yet committed. */
 interface Owed {
@@ -34,9 +35,12 @@ export class CallLogWriter implements BeforeApplicationShutdown {
   constructor(
     @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CALL_OWNERSHIP) private readonly ownership: CallOwnership,
   ) {}
 
   persist(call: LiveCall): void {
+    // Every change is mirrored for the other nodes too (a move or a takeover reads it).
+    if (call.status !== 'ended') this.ownership.mirror(call.id, snapshotOf(call));
     const { events, ...record } = call.toRecord();
     const owed = this.owed.get(call.id);
     if (owed) {

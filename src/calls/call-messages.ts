@@ -73,7 +73,7 @@ export interface CallEvents {
   /** To a callee's other devices once one of them answered (stop ringing there), and to a device whose seat another device of the same user took over (leave the call UI, release media). */
   'call:answered-elsewhere': { callId: string };
   /** The call's media moved to another worker (its worker died, or an operator moved it): close both transports, keep local tracks, create new transports, produce again, consume again. The call goes on. */
-  'media:reconnect': { callId: string; reason: 'worker_died' | 'migrated'; routerRtpCapabilities: unknown; iceServers: IceServer[] };
+  'media:reconnect': { callId: string; reason: 'worker_died' | 'migrated' | 'node_lost'; routerRtpCapabilities: unknown; iceServers: IceServer[] };
   /** To the session's hosts: someone is waiting to be admitted. */
   'lobby:knock': { callId: string; userId: string; name: string };
   /** To the admitted person: call call:join again to take a seat. */

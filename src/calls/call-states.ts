@@ -8,7 +8,7 @@ export const CALL_STATUSES = ['initiated', 'ringing', 'active', 'ended'] as cons
 /** A call's status; it only moves forward (see live-call.ts). */
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
-export const END_REASONS = ['completed', 'cancelled', 'declined', 'missed', 'connection_lost', 'force_ended', 'time_limit', 'failed'] as const;
+export const END_REASONS = ['completed', 'cancelled', 'declined', 'missed', 'connection_lost', 'force_ended', 'time_limit', 'failed', 'node_lost'] as const;
 /** Why a call ended: persisted with it and sent in `call:ended`. */
 export type EndReason = (typeof END_REASONS)[number];
 

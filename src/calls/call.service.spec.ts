@@ -13,6 +13,7 @@ import { CallService, type Actor } from './call.service';
 import { MemoryPresenceStore } from '../presence/memory-presence.store';
 import { PresenceService } from '../presence/presence.service';
 import type { CallLogStore, CallChannel } from './ports';
+import { singleNode } from './ports';
 
 const services: CallService[] = [];
 
@@ -51,15 +52,16 @@ function setup(online: string[] = ['a', 'b', 'c']) {
   const directory = { byCallId: jest.fn(async () => null), setLocked: jest.fn(), setDuration: jest.fn(), markEnded: jest.fn() };
   // The same pieces Nest wires in CallsModule.
   const registry = new CallRegistry(presence);
-  const writer = new CallLogWriter(log, config);
+  const ownership = singleNode('node-1');
+  const writer = new CallLogWriter(log, config, ownership);
   const locks = new BusyLocks(config, presence, registry);
-  const exits = new CallExits(channel, media, registry, locks, writer);
+  const exits = new CallExits(channel, media, registry, locks, writer, ownership);
   const admissions = { inviteValid: jest.fn(async () => true), block: jest.fn(async () => undefined) };
   const timers = new SessionTimers(config, channel, exits, writer);
   const writes = new SessionWrites(directory, admissions);
   const hostControls = new SessionHostControls(channel, media, writes, registry, exits, writer, timers);
-  const sessions = new SessionCalls(config, channel, directory, admissions, registry, exits, writer, locks, timers, hostControls, writes);
-  const service = new CallService(config, media, channel, presence, registry, writer, locks, exits, sessions);
+  const sessions = new SessionCalls(config, channel, directory, admissions, registry, exits, writer, locks, timers, hostControls, writes, ownership);
+  const service = new CallService(config, media, channel, presence, registry, writer, locks, exits, sessions, ownership);
   services.push(service);
   const actor = (userId: string): Actor => ({ userId, name: userId.toUpperCase(), role: 'member', socketId: `${userId}-dev` });
   const events = (event: string) => emitted.filter((e) => e.event === event);

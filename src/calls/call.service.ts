@@ -12,7 +12,7 @@ import type { InitiateCall, JoinedCall, WaitingCall } from './call-messages';
 import { CallParticipant, LiveCall } from './live-call';
 import { iceServersFromSettings } from './ice-servers';
 import { SessionCalls } from './session-calls';
-import { CALL_METRICS, NO_METRICS, PARTICIPANT_CHANNEL, type Actor, type CallMetrics, type Identity, type CallChannel } from './ports';
+import { CALL_METRICS, CALL_OWNERSHIP, NO_METRICS, PARTICIPANT_CHANNEL, type CallOwnership, type Actor, type CallMetrics, type Identity, type CallChannel } from './ports';
 
 export type { Actor } from './ports';
 
@@ -36,6 +36,7 @@ export class CallService implements BeforeApplicationShutdown {
     private readonly locks: BusyLocks,
     private readonly exits: CallExits,
     private readonly sessions: SessionCalls,
+    @Inject(CALL_OWNERSHIP) private readonly ownership: CallOwnership,
     @Optional() @Inject(CALL_METRICS) private readonly metrics: CallMetrics = NO_METRICS,
   ) {}
 
@@ -80,7 +81,9 @@ export class CallService implements BeforeApplicationShutdown {
 
     this.writer.assertRoom();
     const callId = randomUUID();
+    await this.ownership.claim(callId); // a new id: always this node's
     const locked = await this.locks.acquireAll(actor.userId, calleeIds, callId);
+    if (locked.kind !== 'ok') this.ownership.release(callId);
     if (locked.kind === 'caller-busy') throw new DomainError('ALREADY_IN_CALL', 'You are already in a call', { callId: locked.heldBy ?? undefined });
     if (locked.kind === 'callees-busy') throw new DomainError('USER_BUSY', 'User is currently in another call', { busyUserIds: locked.busy });
 
@@ -89,6 +92,7 @@ export class CallService implements BeforeApplicationShutdown {
     call.addParticipant(caller);
     caller.transition('joined', new Date(), null, actor.userId);
     caller.socketId = actor.socketId;
+    caller.nodeId = actor.nodeId ?? null;
     for (const id of calleeIds) call.addParticipant(new CallParticipant(id, id, 'callee'));
     this.registry.register(call);
     for (const id of call.participants.keys()) this.registry.indexUser(id, call.id);
@@ -142,6 +146,7 @@ export class CallService implements BeforeApplicationShutdown {
     }
     me.name = actor.name;
     me.socketId = actor.socketId;
+    me.nodeId = actor.nodeId ?? null;
 
     const { rtpCapabilities } = await this.media.openRoom(call.id, this.roomSink(call));
     if (call.status === 'ended') {
@@ -244,6 +249,23 @@ export class CallService implements BeforeApplicationShutdown {
     return this.registry.callOf(userId);
   }
 
+  /**
+   * The call's media starts again on this node's workers (it moved here from another node):
+   * every seated participant gets `media:reconnect` and builds new transports.
+   */
+  async rehome(call: LiveCall, reason: 'migrated' | 'node_lost'): Promise<void> {
+    const sink = this.roomSink(call);
+    const { rtpCapabilities } = await this.media.openRoom(call.id, sink);
+    sink.rehomed(rtpCapabilities, reason);
+  }
+
+  private readonly stopHooks: (() => Promise<void>)[] = [];
+
+  /** Runs before this gateway ends or suspends its calls on shutdown (a cluster node moves them elsewhere first). */
+  beforeStop(hook: () => Promise<void>): void {
+    this.stopHooks.push(hook);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private roomSink(call: LiveCall): RoomSink {
@@ -285,6 +307,9 @@ export class CallService implements BeforeApplicationShutdown {
    * until the session's end, here after a restart or on another gateway).
    */
   async beforeApplicationShutdown(): Promise<void> {
+    for (const hook of this.stopHooks) {
+      await hook().catch((err: Error) => this.logger.error({ err: err.message }, 'moving calls before shutdown failed'));
+    }
     for (const call of this.registry.liveCalls()) {
       if (call.controls) this.sessions.suspend(call);
       else this.exits.endCall(call, 'failed');

@@ -5,6 +5,7 @@ import { CallMediaService } from './call-media.service';
 import { CallReconciler } from './call-reconciler';
 import { BusyLocks } from './busy-locks';
 import { CallExits } from './call-exits';
+import { CallHandoff } from './call-handoff';
 import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
 import { CallService } from './call.service';
@@ -15,7 +16,7 @@ import { SessionWrites } from './session-writes';
 
 @Module({
   imports: [MediaModule],
-  providers: [CallRegistry, CallLogWriter, BusyLocks, CallExits, SessionTimers, SessionWrites, SessionHostControls, SessionCalls, CallService, CallMediaService, CallReconciler, CallHistoryService],
-  exports: [SessionWrites, CallRegistry, CallLogWriter, BusyLocks, CallService, SessionCalls, SessionHostControls, CallMediaService, CallReconciler, CallHistoryService],
+  providers: [CallRegistry, CallLogWriter, BusyLocks, CallExits, SessionTimers, SessionWrites, SessionHostControls, SessionCalls, CallService, CallMediaService, CallReconciler, CallHistoryService, CallHandoff],
+  exports: [CallHandoff, SessionWrites, CallRegistry, CallLogWriter, BusyLocks, CallService, SessionCalls, SessionHostControls, CallMediaService, CallReconciler, CallHistoryService],
 })
 export class CallsModule {}

@@ -40,6 +40,8 @@ export class CallParticipant {
   leaveReason: LeaveReason | null = null;
   /** The device (socket) that holds the seat once joined. */
   socketId: string | null = null;
+  /** The gateway node that device is connected to (null: this one, or unknown). */
+  nodeId: string | null = null;
   /** Whether mic / camera are being sent (unpaused producers), kept for the record. */
   audioEnabled = false;
   videoEnabled = false;
@@ -83,7 +85,6 @@ export class CallParticipant {
 export class LiveCall {
   status: CallStatus = 'initiated';
   endReason: EndReason | null = null;
-  readonly createdAt = new Date();
   answeredAt: Date | null = null;
   endedAt: Date | null = null;
   readonly participants = new Map<string, CallParticipant>();
@@ -98,6 +99,7 @@ export class LiveCall {
     readonly initiatorId: string,
     readonly media: MediaKind,
     readonly conversationId: string | null,
+    readonly createdAt = new Date(),
   ) {}
 
   addParticipant(p: CallParticipant): void {

@@ -7,6 +7,8 @@ import type { Identity } from '../common/identity';
 /** The caller of a request: who, and from which device. */
 export interface Actor extends Identity {
   socketId: string;
+  /** The gateway node that socket is connected to (several gateways on one Redis). */
+  nodeId?: string;
 }
 import type { ParticipantChannel } from '../common/participant-channel';
 import type { CallEvents } from './call-messages';
@@ -79,7 +81,7 @@ export interface CallLogStore {
   /** Calls the database still holds as not ended. */
   openCalls(): Promise<OpenCall[]>;
   /** Ends a call no live gateway owns: status, reason, times, participants and events, if still open. */
-  endOrphan(callId: string, reason: 'failed' | 'missed' | 'time_limit'): Promise<boolean>;
+  endOrphan(callId: string, reason: 'failed' | 'missed' | 'time_limit' | 'node_lost'): Promise<boolean>;
   /** A session call no live gateway hosts: its people leave, its owner is cleared, the call stays resumable. */
   suspendOrphan(callId: string, reason: string): Promise<boolean>;
   heartbeat(instanceId: string): Promise<void>;
@@ -101,3 +103,37 @@ export interface CallMetrics {
 }
 export const CALL_METRICS = Symbol('CALL_METRICS');
 export const NO_METRICS: CallMetrics = { ringLatency() {}, joinLatency() {}, callEnded() {}, reconciled() {} };
+
+/**
+ * Which node hosts which call, when several gateways share one Redis. A call lives on the node
+ * that created it (its owner), recorded with an epoch; only the holder of the current epoch may
+ * act on it. One process alone owns every call it holds (`SINGLE_NODE`).
+ */
+export interface CallOwnership {
+  readonly nodeId: string;
+  /** Records this node as the owner of a new or reopened call: null when it is ours now, else the owner's node id. */
+  claim(callId: string): Promise<string | null>;
+  /** Whether this node may still act on the call (it holds the current epoch, and its lease is fresh). */
+  holds(callId: string): boolean;
+  /** The call ended here: its owner record goes. */
+  release(callId: string): void;
+  /** The call's state, mirrored for a takeover or a move (fenced: only the current owner's write lands). */
+  mirror(callId: string, snapshot: unknown): void;
+}
+export const CALL_OWNERSHIP = Symbol('CALL_OWNERSHIP');
+
+/** Thrown where a call turns out to be owned by another node: the edge relays the request there. */
+export class OwnedElsewhere extends Error {
+  constructor(readonly nodeId: string) {
+    super(`call owned by node ${nodeId}`);
+    this.name = 'OwnedElsewhere';
+  }
+}
+
+export const singleNode = (nodeId: string): CallOwnership => ({
+  nodeId,
+  claim: async () => null,
+  holds: () => true,
+  release() {},
+  mirror() {},
+});

@@ -7,7 +7,7 @@ import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
 import type { WaitingCall } from './call-messages';
 import { CallParticipant, LiveCall } from './live-call';
-import { PARTICIPANT_CHANNEL, type Actor, type CallChannel } from './ports';
+import { CALL_OWNERSHIP, OwnedElsewhere, PARTICIPANT_CHANNEL, type Actor, type CallChannel, type CallOwnership } from './ports';
 import { SESSION_ADMISSIONS, SESSION_DIRECTORY, SessionControls, endOf, type SessionAdmissions, type SessionDirectory, type SessionInfo } from './session-controls';
 import { SessionHostControls } from './session-host-controls';
 import { SessionTimers } from './session-timers';
@@ -40,6 +40,7 @@ export class SessionCalls {
     private readonly timers: SessionTimers,
     private readonly hostControls: SessionHostControls,
     private readonly writes: SessionWrites,
+    @Inject(CALL_OWNERSHIP) private readonly ownership: CallOwnership,
   ) {
     exits.whenEnded((call) => {
       if (call.controls) this.closed(call);
@@ -67,6 +68,9 @@ export class SessionCalls {
     if (controls.endsAt.getTime() <= Date.now()) throw invalidState('session is over');
     // Nobody but a host opens it early: no empty room waiting for weeks, no clock armed before its time.
     this.assertOpenFor(controls, actor);
+    // Two gateways opening one session at once: one owns it, the other relays to it.
+    const owner = await this.ownership.claim(callId);
+    if (owner) throw new OwnedElsewhere(owner);
     const call = new LiveCall(callId, info.createdBy, 'video', null);
     call.controls = controls;
     if (info.callStatus === 'active') {
@@ -134,6 +138,7 @@ export class SessionCalls {
     }
     me.name = actor.name;
     me.socketId = actor.socketId;
+    me.nodeId = actor.nodeId ?? null;
     if (me.state !== 'waiting') me.transition('waiting', new Date(), null, actor.userId);
     for (const hostId of call.presentHosts()) this.exits.send(call, hostId, 'lobby:knock', { callId: call.id, userId: actor.userId, name: actor.name });
     this.timers.startLobbyTimer(call, me);

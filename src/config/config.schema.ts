@@ -91,6 +91,10 @@ export const envSchema = z
     EMBEDDED_PG_PORT: int(54329, 1, 65535),
     REDIS_URL: optionalString,
     REDIS_PREFIX: z.string().default('hearth:'),
+    // --- several gateways on one Redis (node registry, call ownership, signaling relay) ---
+    NODE_HEARTBEAT_SECONDS: int(1, 1, 60),
+    NODE_TTL_SECONDS: int(5, 2, 300),
+    RELAY_TIMEOUT_MS: int(4000, 100, 60_000),
     CLIENT_DIST_DIR: z.string().default(path.resolve(__dirname, '..', '..', 'client', 'dist')),
     MEDIASOUP_WORKER_BIN: optionalString,
     MEDIASOUP_NUM_WORKERS: int(os.availableParallelism?.() ?? os.cpus().length, 1, 256),

@@ -5,7 +5,7 @@ export interface RoomSink {
   producerClosed(producerId: string, ownerId: string): void;
   consumerClosed(userId: string, consumerId: string): void;
   /** The room moved to a new router (its worker died): every participant must re-create transports. */
-  rehomed(rtpCapabilities: unknown, reason: 'worker_died' | 'migrated'): void;
+  rehomed(rtpCapabilities: unknown, reason: 'worker_died' | 'migrated' | 'node_lost'): void;
   /** The room is gone for good (no worker could take it). */
   failed(reason: string): void;
 }

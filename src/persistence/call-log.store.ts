@@ -110,7 +110,7 @@ export class TypeOrmCallLogStore implements CallLogStore {
     return owner?.lastSeenAt ?? new Date();
   }
 
-  async endOrphan(callId: string, reason: 'failed' | 'missed' | 'time_limit'): Promise<boolean> {
+  async endOrphan(callId: string, reason: 'failed' | 'missed' | 'time_limit' | 'node_lost'): Promise<boolean> {
     return this.db.transaction(async (m) => {
       const call = await m.getRepository(CallSessionEntity).findOne({ where: { id: callId }, lock: { mode: 'pessimistic_write' } });
       if (!call || call.status === 'ended') return false;

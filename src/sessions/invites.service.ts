@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { z } from 'zod';
 import { OperatorAudit } from '../audit/operator-audit';
-import { SessionCalls } from '../calls/session-calls';
+import { CallRouting } from '../cluster/call-routing';
 import { endOf } from '../calls/session-controls';
 import type { Identity } from '../calls/ports';
 import { DomainError, invalidState, notFound } from '../common/domain-error';
@@ -45,7 +45,7 @@ export class InviteService {
     @Inject(SESSION_STORE) private readonly sessions: SessionStore,
     @Inject(INVITE_STORE) private readonly invites: InviteStore,
     private readonly jwt: JwtService,
-    private readonly live: SessionCalls,
+    private readonly live: CallRouting,
     private readonly audit: OperatorAudit,
   ) {
     this.inviteKey = tokenKey(config.JWT_SECRET, 'invite');
@@ -77,7 +77,7 @@ export class InviteService {
         const found = await this.invites.find(inviteId);
         if (!found || found.sessionId !== s.id) throw notFound('invite');
         await this.invites.revoke(s.id, inviteId, who.userId);
-        const removed = this.live.inviteRevoked(s.callId, inviteId, who.userId);
+        const removed = await this.live.run<number>('session:invite-revoked', who, { callId: s.callId, inviteId });
         this.logger.log({ sessionId: s.id, inviteId, userId: who.userId, removed }, 'invite revoked');
         return { removed };
       },

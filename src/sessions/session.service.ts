@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { CallLogWriter } from '../calls/call-log-writer';
-import { SessionCalls } from '../calls/session-calls';
+import { CallRouting } from '../cluster/call-routing';
 import { endOf } from '../calls/session-controls';
 import { CALL_LOG_STORE, type CallEventEntry, type CallLogStore, type Identity } from '../calls/ports';
 import { forbidden, invalidState, notFound } from '../common/domain-error';
@@ -38,7 +38,7 @@ export class SessionService {
     @Inject(CALL_LOG_STORE) private readonly log: CallLogStore,
     private readonly writer: CallLogWriter,
     private readonly invites: InviteService,
-    private readonly live: SessionCalls,
+    private readonly live: CallRouting,
   ) {}
 
   /** Every admission, denial, removal, mute, lock, extension and end, with actor and time. */
@@ -87,7 +87,8 @@ export class SessionService {
     const changes = { ...patch, ...(patch.hostIds ? { hostIds: [...new Set(patch.hostIds)] } : {}) };
     await this.store.update(id, changes);
     const next = { ...s, ...changes };
-    this.live.applyChanges(s.callId, next, who.userId);
+    const { hostIds, lobby, maxParticipants, locked, startsAt, durationMinutes, inviteVersion } = next;
+    await this.live.run('session:apply', who, { callId: s.callId, changes: { hostIds, lobby, maxParticipants, locked, startsAt, durationMinutes, inviteVersion } });
     return view(next);
   }
 
@@ -95,7 +96,7 @@ export class SessionService {
   async cancel(who: Identity, id: string): Promise<void> {
     const s = await this.hosted(who, id);
     if (s.status !== 'scheduled') throw invalidState(`session is ${s.status}`);
-    await this.live.cancel(s.callId, who.userId);
+    await this.live.run('session:cancel', who, { callId: s.callId });
     await this.store.cancel(id, who.userId);
     this.logger.log({ sessionId: id, userId: who.userId }, 'session cancelled');
   }

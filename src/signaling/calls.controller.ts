@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CallHistoryService } from '../calls/call-history.service';
-import { CallService } from '../calls/call.service';
+import { CallRouting } from '../cluster/call-routing';
 import { QualityService } from '../quality/quality.service';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { schemas, userIdSchema } from './payload-schemas';
@@ -20,7 +20,7 @@ const historyQuery = z.object({
 @UseGuards(JwtAuthGuard)
 export class CallsController {
   constructor(
-    private readonly calls: CallService,
+    private readonly routing: CallRouting,
     private readonly history: CallHistoryService,
     private readonly quality: QualityService,
   ) {}
@@ -52,8 +52,8 @@ export class CallsController {
   @Post(':callId/end')
   @HttpCode(200)
   @ApiOperation({ summary: 'End a call for everyone, exactly like call:end' })
-  end(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(schemas.callRef)) p: { callId: string }): Record<string, never> {
-    this.calls.end(req.user, p.callId);
+  async end(@Req() req: AuthedRequest, @Param(new ZodValidationPipe(schemas.callRef)) p: { callId: string }): Promise<Record<string, never>> {
+    await this.routing.run('call:end', req.user, { callId: p.callId });
     return {};
   }
 }

@@ -110,6 +110,7 @@ export interface ClientRequests {
 export type ClientRequestName = keyof ClientRequests;
 /** What a handler answers for `E` (before the ack envelope). */
 export type AckOf<E extends ClientRequestName> = ClientRequests[E][1];
+export type RequestOf<E extends ClientRequestName> = ClientRequests[E][0];
 // Every C2S name has an entry, and nothing else does.
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 export const REQUESTS_COVER_C2S: Exact<ClientRequestName, (typeof C2S)[keyof typeof C2S]> = true;

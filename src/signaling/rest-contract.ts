@@ -37,6 +37,33 @@ export interface AdminCall {
   participants: AdminParticipant[];
 }
 
+/** `GET /api/admin/nodes`: one gateway node of the deployment, as the registry holds it. */
+export interface AdminNode {
+  nodeId: string;
+  /** The address its workers' ICE candidates carry. */
+  mediaAddress: string;
+  workers: number;
+  /** Calls it hosts, and people seated in them. */
+  calls: number;
+  peers: number;
+  state: 'serving' | 'draining';
+  startedAt: string;
+  /** Its last heartbeat. */
+  at: string;
+  /** Heart-beating within NODE_TTL_SECONDS. */
+  alive: boolean;
+  /** The node that answered this request. */
+  self: boolean;
+}
+
+/** `POST /api/admin/nodes/:nodeId/drain`. */
+export interface NodeDrainResult {
+  nodeId: string;
+  state: 'serving' | 'draining';
+  moved: number;
+  remaining: number;
+}
+
 /** `POST /api/admin/workers/:pid/drain`. */
 export interface DrainResult {
   pid: number;

@@ -9,15 +9,13 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
-import { CallMediaService } from '../calls/call-media.service';
-import { CallService, type Actor } from '../calls/call.service';
-import { SessionHostControls } from '../calls/session-host-controls';
+import type { Actor } from '../calls/call.service';
+import { CallRouting } from '../cluster/call-routing';
 import type { Identity } from '../calls/ports';
 import { DomainError } from '../common/domain-error';
 import { isOutage } from '../common/outage';
 import { WsAckInterceptor } from '../common/ws-ack.interceptor';
 import { PresenceService } from '../presence/presence.service';
-import { QualityService } from '../quality/quality.service';
 import { ZodValidationPipe as V } from '../common/zod-validation.pipe';
 import { TokenVerifier } from './auth';
 import { C2S, UNAUTHORIZED_MESSAGE } from './catalogue';
@@ -32,7 +30,9 @@ import { RateLimits } from '../limits/rate-limits';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import proxyaddr from 'proxy-addr';
 
-type AuthedSocket = Socket & { data: { user: Identity } };
+/** The owner's answer to `E` as the handler returns it (nothing for an empty ack). */
+type Routed<E extends T.ClientRequestName> = T.AckOf<E> extends T.EmptyAck ? void : T.AckOf<E>;
+type AuthedSocket = Socket & { data: { user: Identity; callId?: string } };
 const actor = (s: AuthedSocket): Actor => ({ ...s.data.user, socketId: s.id });
 
 /** Thin edge: validate, identify, call one service method. Acks are shaped by WsAckInterceptor. */
@@ -42,12 +42,9 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   private readonly logger = new Logger('Signaling');
 
   constructor(
-    private readonly calls: CallService,
-    private readonly callMedia: CallMediaService,
-    private readonly sessions: SessionHostControls,
+    private readonly routing: CallRouting,
     private readonly tokens: TokenVerifier,
     private readonly presence: PresenceService,
-    private readonly quality: QualityService,
     @Inject(SocketChannel) private readonly channel: SocketChannel,
     private readonly limits: RateLimits,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -99,6 +96,14 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
     await this.presence.deviceConnected(user, socket.id);
   }
 
+  /**
+   * Runs a call request where its call lives: here, or relayed to the call's owner node. Without
+   * a call id in the payload, the call this socket last joined (or the user's current call).
+   */
+  private route<E extends T.ClientRequestName>(s: AuthedSocket, event: E, body: T.RequestOf<E>, callId?: string | null): Promise<Routed<E>> {
+    return this.routing.request(event, actor(s), body, callId === undefined ? s.data.callId : callId) as Promise<Routed<E>>;
+  }
+
   handleConnection(socket: AuthedSocket): void {
     this.logger.debug({ userId: socket.data.user.userId }, 'socket connected');
   }
@@ -107,52 +112,49 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   handleDisconnect(socket: AuthedSocket): void {
     const user = socket.data.user;
     if (!user) return;
-    try {
-      this.calls.onDisconnect(user.userId, socket.id);
-    } catch (err) {
-      this.logger.error({ userId: user.userId, err: (err as Error).message }, 'disconnect handling failed');
-    }
+    // The seat's grace starts on the call's owner, wherever that is.
+    this.routing.request('disconnect', actor(socket), {}, socket.data.callId).catch((err: Error) => this.logger.error({ userId: user.userId, err: err.message }, 'disconnect handling failed'));
     this.presence.deviceDisconnected(user.userId, socket.id).catch((err: Error) => this.logger.error({ userId: user.userId, err: err.message }, 'presence update failed'));
   }
 
   @SubscribeMessage(C2S.lobbyAdmit)
   lobbyAdmit(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.lobbyAdmit> {
-    return this.sessions.admit(actor(s), b.callId, b.userId);
+    return this.route(s, C2S.lobbyAdmit, b, b.callId);
   }
 
   @SubscribeMessage(C2S.lobbyAdmitAll)
   lobbyAdmitAll(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.lobbyAdmitAll> {
-    return this.sessions.admitAll(actor(s), b.callId);
+    return this.route(s, C2S.lobbyAdmitAll, b, b.callId);
   }
 
   @SubscribeMessage(C2S.lobbyDeny)
   lobbyDeny(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.lobbyDeny> {
-    return this.sessions.deny(actor(s), b.callId, b.userId);
+    return this.route(s, C2S.lobbyDeny, b, b.callId);
   }
 
   @SubscribeMessage(C2S.lobbySendBack)
   lobbySendBack(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.lobbySendBack> {
-    return this.sessions.sendBack(actor(s), b.callId, b.userId);
+    return this.route(s, C2S.lobbySendBack, b, b.callId);
   }
 
   @SubscribeMessage(C2S.hostMute)
   hostMute(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.hostMute)) b: { callId: string; userId: string; source: T.MediaSource }): Handled<typeof C2S.hostMute> {
-    return this.sessions.mute(actor(s), b.callId, b.userId, b.source);
+    return this.route(s, C2S.hostMute, b, b.callId);
   }
 
   @SubscribeMessage(C2S.hostRemove)
   hostRemove(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callUser)) b: { callId: string; userId: string }): Handled<typeof C2S.hostRemove> {
-    return this.sessions.remove(actor(s), b.callId, b.userId);
+    return this.route(s, C2S.hostRemove, b, b.callId);
   }
 
   @SubscribeMessage(C2S.hostLock)
   hostLock(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.hostLock)) b: { callId: string; locked: boolean }): Handled<typeof C2S.hostLock> {
-    return this.sessions.lock(actor(s), b.callId, b.locked);
+    return this.route(s, C2S.hostLock, b, b.callId);
   }
 
   @SubscribeMessage(C2S.sessionExtend)
   sessionExtend(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.sessionExtend)) b: { callId: string; minutes: number }): Handled<typeof C2S.sessionExtend> {
-    return this.sessions.extend(actor(s), b.callId, b.minutes);
+    return this.route(s, C2S.sessionExtend, b, b.callId);
   }
 
   @SubscribeMessage(C2S.presenceList)
@@ -163,82 +165,86 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
   @SubscribeMessage(C2S.callInitiate)
   async initiate(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callInitiate)) b: T.CallInitiateRequest): Promise<T.AckOf<typeof C2S.callInitiate>> {
     await limitCallSetup(this.limits, s.data.user.userId, b.calleeIds);
-    return this.calls.initiate(actor(s), b);
+    const ack = await this.route(s, C2S.callInitiate, b, null);
+    s.data.callId = ack.callId;
+    return ack;
   }
 
   @SubscribeMessage(C2S.callJoin)
   async join(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Promise<T.AckOf<typeof C2S.callJoin>> {
     await limitCallSetup(this.limits, s.data.user.userId);
-    return this.calls.join(actor(s), b.callId);
+    const ack = await this.route(s, C2S.callJoin, b, b.callId);
+    s.data.callId = ack.callId;
+    return ack;
   }
 
   @SubscribeMessage(C2S.callDecline)
   decline(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.callDecline> {
-    return this.calls.decline(actor(s), b.callId);
+    return this.route(s, C2S.callDecline, b, b.callId);
   }
 
   @SubscribeMessage(C2S.callCancel)
   cancel(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.callCancel> {
-    return this.calls.cancel(actor(s), b.callId);
+    return this.route(s, C2S.callCancel, b, b.callId);
   }
 
   @SubscribeMessage(C2S.callLeave)
   leave(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.callLeave> {
-    return this.calls.leave(actor(s), b.callId);
+    return this.route(s, C2S.callLeave, b, b.callId);
   }
 
   @SubscribeMessage(C2S.callEnd)
   end(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.callRef)) b: T.CallRef): Handled<typeof C2S.callEnd> {
-    return this.calls.end(actor(s), b.callId);
+    return this.route(s, C2S.callEnd, b, b.callId);
   }
 
   @SubscribeMessage(C2S.createTransport)
   createTransport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.createTransport)) b: T.CreateTransportRequest): Handled<typeof C2S.createTransport> {
-    return this.callMedia.createTransport(actor(s), b.callId, b.direction);
+    return this.route(s, C2S.createTransport, b, b.callId);
   }
 
   @SubscribeMessage(C2S.connectTransport)
   connectTransport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.connectTransport)) b: T.ConnectTransportRequest): Handled<typeof C2S.connectTransport> {
-    return this.callMedia.connectTransport(actor(s), b);
+    return this.route(s, C2S.connectTransport, b);
   }
 
   @SubscribeMessage(C2S.produce)
   produce(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.produce)) b: T.ProduceRequest): Handled<typeof C2S.produce> {
-    return this.callMedia.produce(actor(s), b);
+    return this.route(s, C2S.produce, b);
   }
 
   @SubscribeMessage(C2S.consume)
   consume(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.consume)) b: T.ConsumeRequest): Handled<typeof C2S.consume> {
-    return this.callMedia.consume(actor(s), b);
+    return this.route(s, C2S.consume, b);
   }
 
   @SubscribeMessage(C2S.resumeConsumer)
   resumeConsumer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.consumerRef)) b: { consumerId: string }): Handled<typeof C2S.resumeConsumer> {
-    return this.callMedia.resumeConsumer(actor(s), b.consumerId);
+    return this.route(s, C2S.resumeConsumer, b);
   }
 
   @SubscribeMessage(C2S.pauseProducer)
   pauseProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }): Handled<typeof C2S.pauseProducer> {
-    return this.callMedia.setProducerPaused(actor(s), b.producerId, true);
+    return this.route(s, C2S.pauseProducer, b);
   }
 
   @SubscribeMessage(C2S.resumeProducer)
   resumeProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }): Handled<typeof C2S.resumeProducer> {
-    return this.callMedia.setProducerPaused(actor(s), b.producerId, false);
+    return this.route(s, C2S.resumeProducer, b);
   }
 
   @SubscribeMessage(C2S.closeProducer)
   closeProducer(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.producerRef)) b: { producerId: string }): Handled<typeof C2S.closeProducer> {
-    return this.callMedia.closeProducer(actor(s), b.producerId);
+    return this.route(s, C2S.closeProducer, b);
   }
 
   @SubscribeMessage(C2S.restartIce)
   restartIce(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.transportRef)) b: { transportId: string }): Handled<typeof C2S.restartIce> {
-    return this.callMedia.restartIce(actor(s), b.transportId);
+    return this.route(s, C2S.restartIce, b);
   }
 
   @SubscribeMessage(C2S.statsReport)
   statsReport(@ConnectedSocket() s: AuthedSocket, @MessageBody(new V(schemas.statsReport)) b: T.StatsReport): Handled<typeof C2S.statsReport> {
-    return this.quality.clientReport(actor(s), b);
+    return this.route(s, C2S.statsReport, b, b.callId);
   }
 }

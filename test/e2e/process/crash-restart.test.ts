@@ -38,7 +38,10 @@ describe('gateway killed mid-call, then restarted', () => {
     await db.end();
   });
 
-  it('ends the orphaned call as failed and frees both users', async () => {
+  // With the cluster's records in Redis, the next gateway takes the dead one's calls over
+  // (test/e2e/faults/restart.test.ts). Without them (Redis restarted empty of everything but
+  // the locks, say), the database's heartbeats still let the reconciler close the orphan.
+  it('ends the orphaned call as failed and frees both users when no node record is left to take it over', async () => {
     first = await startServerProcess(env);
     const ann = `ann-${process.pid}`;
     const ben = `ben-${process.pid}`;
@@ -55,6 +58,8 @@ describe('gateway killed mid-call, then restarted', () => {
     const before = await db.query('SELECT status FROM call_sessions WHERE id = $1', [callId]);
     expect(before.rows[0].status).toBe('active');
     expect(await redis.get(`${prefix}busy:${ann}`)).toBe(callId);
+    expect(await redis.hget(`${prefix}call-owner`, callId)).toMatch(/\|1$/);
+    await redis.del(`${prefix}nodes`, `${prefix}call-owner`, `${prefix}call-state`);
 
     second = await startServerProcess(env);
     // The dead instance stops heart-beating; within a few reconcile periods its call is closed.

@@ -1,0 +1,255 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { CallOwnership } from '../calls/ports';
+
+/** One gateway node as the registry holds it (rewritten every heartbeat). */
+export interface NodeInfo {
+  nodeId: string;
+  /** The address clients' media reaches this node's workers on (ICE candidates carry it). */
+  mediaAddress: string;
+  workers: number;
+  calls: number;
+  peers: number;
+  state: 'serving' | 'draining';
+  startedAt: string;
+  /** When it last heart-beat (ms since epoch, its own clock). */
+  at: number;
+}
+
+export interface Owner {
+  nodeId: string;
+  epoch: number;
+}
+
+const parseOwner = (v: string | null): Owner | null => {
+  if (!v) return null;
+  const i = v.lastIndexOf('|');
+  return { nodeId: v.slice(0, i), epoch: Number(v.slice(i + 1)) };
+};
+
+// Takes an unowned call (epoch 1); returns whoever owns it afterwards.
+const CLAIM = `local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then v = ARGV[2] .. '|1'; redis.call('HSET', KEYS[1], ARGV[1], v) end
+return v`;
+// Compare-and-set: the owner is still `expected` (a lost or draining node), so the caller takes the next epoch.
+const TAKE_OVER = `local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v ~= ARGV[2] then return false end
+local epoch = tonumber(string.match(v, '|(%d+)$')) + 1
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. '|' .. epoch)
+return epoch`;
+// Only the current owner's writes land (the fencing token is the epoch).
+const MIRROR = `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return 1`;
+const RELEASE = `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1`;
+
+/**
+ * The node registry and call ownership in Redis (LiveKit keeps nodes in one hash and lets
+ * readers judge freshness; ownership here adds the epoch LiveKit lacks):
+ * - `<prefix>nodes`: nodeId -> NodeInfo, rewritten every heartbeat; a node whose `at` is older
+ *   than NODE_TTL_SECONDS is lost.
+ * - `<prefix>call-owner`: callId -> `nodeId|epoch`, changed only by Lua compare-and-set.
+ * - `<prefix>call-state`: callId -> the owner's mirror of the call (for a takeover or a move),
+ *   written only while the writer holds the current epoch.
+ * This process remembers the epoch of each call it holds; it acts on a call only while its own
+ * heartbeat is fresh (its lease), so a node that was frozen or cut off stops acting before any
+ * other node may take its calls.
+ */
+export class ClusterStore implements CallOwnership {
+  private readonly logger = new Logger('Cluster');
+  private readonly epochs = new Map<string, number>();
+  private leaseUntil = 0;
+  /** The last heartbeat failed against Redis (rather than not being attempted). */
+  private unreachable = false;
+  private known: NodeInfo[] = [];
+  private readonly owners: string;
+  private readonly states: string;
+  private readonly nodesKey: string;
+  private readonly mirrors = new Map<string, unknown>();
+  private mirrorScheduled = false;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    readonly nodeId: string,
+    private readonly ttlMs: number,
+  ) {
+    this.owners = `${prefix}call-owner`;
+    this.states = `${prefix}call-state`;
+    this.nodesKey = `${prefix}nodes`;
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  /** Writes this node's entry and reads everyone's; the lease runs from when the write was sent. */
+  async heartbeat(info: Omit<NodeInfo, 'nodeId' | 'at'>): Promise<NodeInfo[]> {
+    const at = Date.now();
+    const entry: NodeInfo = { ...info, nodeId: this.nodeId, at };
+    let all: Record<string, string>;
+    try {
+      [, all] = await Promise.all([this.redis.hset(this.nodesKey, this.nodeId, JSON.stringify(entry)), this.redis.hgetall(this.nodesKey)]);
+    } catch (err) {
+      this.unreachable = true;
+      throw err;
+    }
+    this.unreachable = false;
+    this.leaseUntil = at + this.ttlMs;
+    this.known = Object.values(all).flatMap((v) => {
+      try {
+        return [JSON.parse(v) as NodeInfo];
+      } catch {
+        return [];
+      }
+    });
+    return this.known;
+  }
+
+  /** Every node as last read, with whether it is alive. */
+  nodes(): (NodeInfo & { alive: boolean })[] {
+    const now = Date.now();
+    return this.known.map((n) => ({ ...n, alive: n.nodeId === this.nodeId ? now < this.leaseUntil : now - n.at < this.ttlMs }));
+  }
+
+  alive(nodeId: string): boolean {
+    return this.nodes().some((n) => n.nodeId === nodeId && n.alive);
+  }
+
+  /** A lost node whose calls were all taken: its entry goes (only if it is still stale). */
+  async forgetNode(nodeId: string): Promise<void> {
+    const raw = await this.redis.hget(this.nodesKey, nodeId);
+    if (raw && Date.now() - (JSON.parse(raw) as NodeInfo).at >= this.ttlMs) await this.redis.hdel(this.nodesKey, nodeId);
+  }
+
+  /** Stopping on purpose: the others need not wait for the entry to go stale. */
+  async retire(): Promise<void> {
+    this.leaseUntil = 0;
+    await this.redis.hdel(this.nodesKey, this.nodeId);
+  }
+
+  /** Redis is reachable again: the caller heart-beats at once, so calls taken meanwhile are dropped without delay. */
+  whenReconnected(listener: () => void): void {
+    this.redis.on('ready', listener);
+  }
+
+  leaseFresh(): boolean {
+    return Date.now() < this.leaseUntil;
+  }
+
+  // ------------------------------------------------------------------ ownership (CallOwnership)
+
+  async claim(callId: string): Promise<string | null> {
+    const owner = parseOwner((await this.redis.eval(CLAIM, 1, this.owners, callId, this.nodeId)) as string)!;
+    if (owner.nodeId !== this.nodeId) return owner.nodeId;
+    this.epochs.set(callId, owner.epoch);
+    return null;
+  }
+
+  /**
+   * A lapsed lease fences this node only when it did not even try to renew it (it was frozen,
+   * or its event loop stalled): then another node may hold the call now, and the next heartbeat
+   * says. While Redis cannot be reached, nobody can take a call over through it, so the node goes
+   * on with its calls (the outage contract: live calls continue); the epoch check on the first
+   * heartbeat that gets through drops whatever was taken meanwhile.
+   */
+  holds(callId: string): boolean {
+    return this.epochs.has(callId) && (this.leaseFresh() || this.unreachable);
+  }
+
+  release(callId: string): void {
+    const epoch = this.epochs.get(callId);
+    if (epoch === undefined) return;
+    this.epochs.delete(callId);
+    this.mirrors.delete(callId);
+    this.redis.eval(RELEASE, 2, this.owners, this.states, callId, `${this.nodeId}|${epoch}`).catch((err: Error) => this.logger.warn({ callId, err: err.message }, 'owner record not released'));
+  }
+
+  /** Coalesced: the newest state of each call is written once per tick. */
+  mirror(callId: string, snapshot: unknown): void {
+    if (!this.epochs.has(callId)) return;
+    this.mirrors.set(callId, snapshot);
+    if (this.mirrorScheduled) return;
+    this.mirrorScheduled = true;
+    setImmediate(() => void this.writeMirrors());
+  }
+
+  /** Resolves once every mirror queued so far is written (a move reads it next). */
+  async flushMirrors(): Promise<void> {
+    await this.writeMirrors();
+  }
+
+  private async writeMirrors(): Promise<void> {
+    this.mirrorScheduled = false;
+    const batch = [...this.mirrors];
+    this.mirrors.clear();
+    await Promise.all(
+      batch.map(([callId, snapshot]) => {
+        const epoch = this.epochs.get(callId);
+        if (epoch === undefined) return undefined;
+        return this.redis
+          .eval(MIRROR, 2, this.owners, this.states, callId, `${this.nodeId}|${epoch}`, JSON.stringify(snapshot))
+          .catch((err: Error) => this.logger.warn({ callId, err: err.message }, 'call mirror not written'));
+      }),
+    );
+  }
+
+  async ownerOf(callId: string): Promise<Owner | null> {
+    return parseOwner(await this.redis.hget(this.owners, callId));
+  }
+
+  /** Takes the call from `from` (lost or draining) at the next epoch; false when someone else changed it first. */
+  async takeOver(callId: string, from: Owner): Promise<boolean> {
+    const epoch = (await this.redis.eval(TAKE_OVER, 1, this.owners, callId, `${from.nodeId}|${from.epoch}`, this.nodeId)) as number | null;
+    if (!epoch) return false;
+    this.epochs.set(callId, epoch);
+    return true;
+  }
+
+  async snapshot(callId: string): Promise<unknown> {
+    const raw = await this.redis.hget(this.states, callId);
+    return raw ? JSON.parse(raw) : null;
+  }
+
+  /** Calls a node owns, by the record. */
+  async callsOf(nodeId: string): Promise<{ callId: string; owner: Owner }[]> {
+    const all = await this.redis.hgetall(this.owners);
+    return Object.entries(all)
+      .map(([callId, v]) => ({ callId, owner: parseOwner(v)! }))
+      .filter((c) => c.owner.nodeId === nodeId);
+  }
+
+  /**
+   * The calls this process holds whose record now names another node or epoch: they were taken.
+   * A record that is simply gone (Redis came back empty) is written again, and reported in
+   * `restored` so its mirror is written again too.
+   */
+  async lostCalls(): Promise<{ lost: string[]; restored: string[] }> {
+    const ids = [...this.epochs.keys()];
+    if (!ids.length) return { lost: [], restored: [] };
+    const values = await this.redis.hmget(this.owners, ...ids);
+    const lost: string[] = [];
+    const restored: string[] = [];
+    for (const [i, id] of ids.entries()) {
+      const mine = `${this.nodeId}|${this.epochs.get(id)}`;
+      if (values[i] === mine) continue;
+      if (values[i] === null && (await this.redis.hsetnx(this.owners, id, mine))) restored.push(id);
+      else {
+        lost.push(id);
+        this.epochs.delete(id);
+      }
+    }
+    return { lost, restored };
+  }
+
+  /** This process gave the call up (moved or taken): it stops acting on it, the record is not touched. */
+  disown(callId: string): void {
+    this.epochs.delete(callId);
+    this.mirrors.delete(callId);
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+}
