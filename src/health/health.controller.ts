@@ -2,11 +2,13 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Readiness } from './readiness';
+import { ClusterNode } from '../cluster/cluster-node';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
+    private readonly cluster: ClusterNode,
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly readiness: Readiness,
@@ -42,6 +44,11 @@ export class HealthController {
             },
           ]
         : []),
+      // A draining node takes no new calls: the load balancer sends new connections elsewhere (liveness stays up).
+      async () => {
+        const i = this.indicators.check('node');
+        return this.cluster.isDraining ? i.down({ state: 'draining' }) : i.up({ state: 'serving' });
+      },
     ]);
   }
 }

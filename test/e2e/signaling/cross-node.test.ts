@@ -168,6 +168,9 @@ describe('a call across gateway nodes', () => {
     const drain = await fetch(`${nodes[2].url}/api/admin/nodes/${fromId}/drain`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
     expect(drain.status).toBe(200);
     expect(await drain.json()).toMatchObject({ nodeId: fromId, state: 'draining', remaining: 0 });
+    // Not ready any more, so a load balancer sends new connections elsewhere; still alive.
+    expect((await fetch(`${from.url}/health/ready`)).status).toBe(503);
+    expect((await fetch(`${from.url}/health/live`)).status).toBe(200);
     for (const r of await Promise.all(reconnects)) expect(r).toMatchObject({ callId, reason: 'migrated', routerRtpCapabilities: expect.anything() });
     const [to] = ownerOf(callId);
     expect(to).toBeDefined();
