@@ -4,6 +4,9 @@
  *   setup:   call:initiate sent -> call:incoming received by the callee
  *   release: call:end sent -> both busy locks gone and the media room closed (server-side)
  *   cycles:  initiate -> join -> join -> end, sustained, several lanes in parallel
+ * Each with the in-process store, with Redis, and with two gateways on one Redis: both parties
+ * on the same gateway, then the caller on one and the callee on the other (the callee's
+ * requests, and its events, cross nodes through the relay and the Redis adapter).
  * These rows run with the abuse limits raised (RAISED_LIMITS): 200 back-to-back calls by one
  * caller to one callee, and the cycles, are far past the default RATE_CALL_SETUP and
  * RATE_CALL_REPEAT, and would be refused. The limiter still runs on every request (its cost is
@@ -18,7 +21,7 @@ import type { Socket } from 'socket.io-client';
 import { RateLimits } from '../src/limits/rate-limits';
 import { MediaService } from '../src/media/media.service';
 import { PresenceService } from '../src/presence/presence.service';
-import { connectUser, nextEvent, ok, settled, startTestApp } from '../test/support/app';
+import { connectUser, nextEvent, ok, settled, startTestApp, type TestApp } from '../test/support/app';
 import { dropPrefix, floodComparison, printFloodTable } from './calls-flood';
 import { printTable, summary } from './stats';
 
@@ -44,14 +47,17 @@ async function untilTrue(cond: () => boolean | Promise<boolean>): Promise<void> 
   }
 }
 
-async function run(label: string, env: Record<string, string>) {
-  const t = await startTestApp({ LOG_LEVEL: 'error', RING_TIMEOUT_SECONDS: '30', ...RAISED_LIMITS, ...env });
-  const store = t.app.get(PresenceService).store;
-  const media = t.app.get(MediaService);
+/** `gateways`: how many nodes run (on one Redis); `spread`: callers on the first, callees on the second. */
+async function run(label: string, env: Record<string, string>, gateways = 1, spread = false) {
+  const nodes: TestApp[] = [];
+  for (let i = 0; i < gateways; i++) nodes.push(await startTestApp({ LOG_LEVEL: 'error', RING_TIMEOUT_SECONDS: '30', ...RAISED_LIMITS, ...env }));
+  const store = nodes[0].app.get(PresenceService).store;
+  const media = nodes.map((n) => n.app.get(MediaService));
   const users: { id: string; s: Socket }[] = [];
   for (let i = 0; i < LANES * 2; i++) {
-    const id = `bench-${label}-${process.pid}-${i}`;
-    users.push({ id, s: await connectUser(t.url, id) });
+    const id = `bench-${label.replace(/[^a-z0-9]+/gi, '-')}-${process.pid}-${i}`;
+    const node = spread && i % 2 === 1 ? nodes[1] : nodes[0];
+    users.push({ id, s: await connectUser(node.url, id) });
   }
 
   const setup: number[] = [];
@@ -67,7 +73,7 @@ async function run(label: string, env: Record<string, string>) {
     await ok(b.s, 'call:join', { callId });
     const t1 = performance.now();
     a.s.emit('call:end', { callId }, () => undefined);
-    await untilTrue(async () => !media.hasRoom(callId) && (await store.busyHolder(a.id)) === null && (await store.busyHolder(b.id)) === null);
+    await untilTrue(async () => media.every((m) => !m.hasRoom(callId)) && (await store.busyHolder(a.id)) === null && (await store.busyHolder(b.id)) === null);
     release.push(performance.now() - t1);
   }
 
@@ -86,23 +92,31 @@ async function run(label: string, env: Record<string, string>) {
       }
     }),
   );
-  await settled(t.app);
-  const refused = [...t.app.get(RateLimits).refused].filter(([, n]) => n > 0);
+  for (const n of nodes) await settled(n.app);
+  const refused = nodes.flatMap((n) => [...n.app.get(RateLimits).refused]).filter(([, n]) => n > 0);
   if (refused.length) throw new Error(`limits were reached in the raised-limits run: ${refused.map(([k, n]) => `${k}=${n}`).join(', ')}`);
   for (const u of users) u.s.disconnect();
-  await t.close();
+  for (const n of nodes) await n.close();
   return { label, setup: summary(setup), release: summary(release), cyclesPerSecond: cycles / CYCLE_SECONDS };
 }
 
 async function main() {
   const redisPrefix = `hearth-bench-${process.pid}-redis:`;
-  const results = [await run('in-process', {}), await run('redis', { REDIS_URL, REDIS_PREFIX: redisPrefix })];
+  const clusterPrefix = `hearth-bench-${process.pid}-cluster:`;
+  const results = [
+    await run('in-process', {}),
+    await run('redis', { REDIS_URL, REDIS_PREFIX: redisPrefix }),
+    await run('redis, 2 gateways, same node', { REDIS_URL, REDIS_PREFIX: clusterPrefix }, 2, false),
+    await run('redis, 2 gateways, cross-node', { REDIS_URL, REDIS_PREFIX: clusterPrefix }, 2, true),
+  ];
   await dropPrefix(REDIS_URL, redisPrefix);
+  await dropPrefix(REDIS_URL, clusterPrefix);
   printTable(
     `Call lifecycle (limits raised: these rows measure the call path, not the limiter; ${SAMPLES} sequential calls; ${LANES} lanes for ${CYCLE_SECONDS} s of cycles; loopback, 2 mediasoup workers)`,
-    ['store', 'setup p50 ms', 'setup p99 ms', 'release p50 ms', 'release p99 ms', 'cycles/s'],
+    ['store / topology', 'setup p50 ms', 'setup p99 ms', 'release p50 ms', 'release p99 ms', 'cycles/s'],
     results.map((r) => [r.label, r.setup.p50, r.setup.p99, r.release.p50, r.release.p99, r.cyclesPerSecond]),
   );
+  console.log('  2 gateways: two nodes on one Redis in this one process (one event loop for both); cross-node: caller on the first, callee on the second, the call placed on the caller\'s node, so the callee\'s join is relayed and its events cross the Redis adapter');
   console.log(`  limits raised: ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(' ')} (the limiter still counts every request; nothing is refused)`);
   const flood = await floodComparison(REDIS_URL);
   printFloodTable(flood);

@@ -114,7 +114,7 @@ export class CallRouting implements OnModuleInit {
     if (this.registry.has(callId) && store.holds(callId)) return this.at(me, req);
     const owner = await store.ownerOf(callId);
     if (owner && owner.nodeId !== me) {
-      if (!store.alive(owner.nodeId)) throw new DomainError('UNAVAILABLE', "The call's node was lost; the call is moving to another node, try again in a moment");
+      if (!(await store.isAlive(owner.nodeId))) throw new DomainError('UNAVAILABLE', "The call's node was lost; the call is moving to another node, try again in a moment");
       return this.at(owner.nodeId, req);
     }
     return this.at(owner || !place ? me : this.placement.choose(), req);
@@ -137,7 +137,7 @@ export class CallRouting implements OnModuleInit {
     if (req.callId && !this.registry.has(req.callId)) {
       // It was here and moved, or another node opened it meanwhile: that node answers.
       const owner = await store.ownerOf(req.callId);
-      if (owner && owner.nodeId !== store.nodeId && store.alive(owner.nodeId)) return { moved: owner.nodeId };
+      if (owner && owner.nodeId !== store.nodeId && (await store.isAlive(owner.nodeId))) return { moved: owner.nodeId };
     }
     try {
       return { data: (await this.local(req.op, req.actor, req.body)) ?? null };

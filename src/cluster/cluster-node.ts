@@ -6,7 +6,6 @@ import { snapshotOf } from '../calls/call-snapshot';
 import { CallService } from '../calls/call.service';
 import { DomainError, notFound } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { MEDIA_OPERATIONS, type MediaOperations } from '../media/media-operations.port';
 import type { ClusterStore, NodeInfo, Owner } from './cluster-store';
 import { CLUSTER_STORE, NODE_RELAY } from './cluster-store.module';
 import type { NodeRelay } from './node-relay';
@@ -36,7 +35,6 @@ export class ClusterNode implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(MEDIA_OPERATIONS) private readonly mediaOps: MediaOperations,
     private readonly registry: CallRegistry,
     private readonly handoff: CallHandoff,
     private readonly calls: CallService,
@@ -72,12 +70,9 @@ export class ClusterNode implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private info(): Omit<NodeInfo, 'nodeId' | 'at'> {
-    const calls = this.registry.liveCalls();
     return {
       mediaAddress: this.config.MEDIASOUP_ANNOUNCED_ADDRESS ?? this.config.MEDIASOUP_LISTEN_IP,
-      workers: this.mediaOps.liveWorkerCount(),
-      calls: calls.length,
-      peers: calls.reduce((n, c) => n + [...c.participants.values()].filter((p) => p.present).length, 0),
+      ...this.placement.ownLoad(),
       state: this.state,
       startedAt: this.startedAt,
     };

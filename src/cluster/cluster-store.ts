@@ -97,13 +97,7 @@ export class ClusterStore implements CallOwnership {
     }
     this.unreachable = false;
     this.leaseUntil = at + this.ttlMs;
-    this.known = Object.values(all).flatMap((v) => {
-      try {
-        return [JSON.parse(v) as NodeInfo];
-      } catch {
-        return [];
-      }
-    });
+    this.known = Object.values(all).flatMap((v) => parseEntry(v) ?? []);
     return this.known;
   }
 
@@ -115,6 +109,21 @@ export class ClusterStore implements CallOwnership {
 
   alive(nodeId: string): boolean {
     return this.nodes().some((n) => n.nodeId === nodeId && n.alive);
+  }
+
+  /**
+   * Like alive(), but a node that does not look alive in the last read is read again: it may
+   * have joined (or heart-beaten) since, and a request for its call must not be refused for that.
+   */
+  async isAlive(nodeId: string): Promise<boolean> {
+    if (this.alive(nodeId)) return true;
+    if (nodeId === this.nodeId) return false;
+    const raw = await this.redis.hget(this.nodesKey, nodeId);
+    if (!raw) return false;
+    const entry = parseEntry(raw);
+    if (!entry) return false;
+    this.known = [...this.known.filter((n) => n.nodeId !== nodeId), entry];
+    return Date.now() - entry.at < this.ttlMs;
   }
 
   /** A lost node whose calls were all taken: its entry goes (only if it is still stale). */
@@ -251,5 +260,13 @@ export class ClusterStore implements CallOwnership {
 
   async close(): Promise<void> {
     await this.redis.quit().catch(() => undefined);
+  }
+}
+
+function parseEntry(raw: string): NodeInfo | null {
+  try {
+    return JSON.parse(raw) as NodeInfo;
+  } catch {
+    return null;
   }
 }

@@ -32,6 +32,7 @@ export class AdminPage extends WatchedPage<HearthAdminDebug> {
 
   readonly state = () => this.read('state');
   readonly refreshes = () => this.read('refreshes');
+  readonly nodes = () => this.read('nodes');
   readonly workers = () => this.read('workers');
   readonly calls = () => this.read('calls');
 
@@ -48,6 +49,10 @@ export class AdminPage extends WatchedPage<HearthAdminDebug> {
 
   workerRow(pid: number): Locator {
     return this.page.locator(`[data-testid="worker-row"][data-pid="${pid}"]`);
+  }
+
+  nodeRow(nodeId: string): Locator {
+    return this.page.locator(`[data-testid="node-row"][data-node-id="${nodeId}"]`);
   }
 
   callRow(callId: string): Locator {

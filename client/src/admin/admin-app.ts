@@ -8,10 +8,11 @@ import { CpuChart, LoadChart } from './charts';
 import { CpuHistory } from './cpu-history';
 import type { AdminErrorView, AdminState } from './debug-api';
 import type { AdminView } from './admin-view';
-import type { AdminCall, AdminWorker, AuditEntry } from './types';
+import { NodesTable } from './nodes-table';
+import type { AdminCall, AdminNode, AdminWorker, AuditEntry } from './types';
 import { WorkersTable, type WorkerAction } from './workers-table';
 
-/** How often the workers and calls are read. */
+/** How often the nodes, workers and calls are read. */
 export const POLL_MS = 2_000;
 /** Samples kept on the CPU chart (two minutes at one per POLL_MS). */
 export const CPU_SAMPLES = 60;
@@ -25,21 +26,23 @@ const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const isAuthError = (code: string) => code === 'UNAUTHORIZED' || code === 'FORBIDDEN';
 
 /**
- * The operators' page: signs in for a token, then reads workers and calls every POLL_MS (the
- * latest operator audit entries less often, see AUDIT_EVERY) and shows them as charts and
- * tables, with add / drain / force-end.
+ * The operators' page: signs in for a token, then reads nodes, workers and calls every POLL_MS
+ * (the latest operator audit entries less often, see AUDIT_EVERY) and shows them as charts and
+ * tables, with drain node / add worker / drain worker / force-end.
  * A 401 or 403 stops polling and shows the error; other failures are shown and polling goes on.
  */
 export class AdminApp {
   state: AdminState = 'signed-out';
   refreshes = 0;
   error: AdminErrorView | null = null;
+  nodes: AdminNode[] = [];
   workers: AdminWorker[] = [];
   calls: AdminCall[] = [];
   audit: AuditEntry[] = [];
   readonly cpu: CpuChart;
   readonly load: LoadChart;
   private readonly history = new CpuHistory(CPU_SAMPLES);
+  private readonly nodesTable: NodesTable;
   private readonly workersTable: WorkersTable;
   private readonly callsTable: CallsTable;
   private readonly auditTable: AuditTable;
@@ -52,6 +55,7 @@ export class AdminApp {
   constructor(private readonly view: AdminView) {
     this.cpu = new CpuChart(view.cpuCanvas);
     this.load = new LoadChart(view.loadCanvas);
+    this.nodesTable = new NodesTable(view.nodeRows, view.nodesEmpty, (nodeId) => void this.drainNode(nodeId));
     this.workersTable = new WorkersTable(view.workerRows, view.workersEmpty, (a) => void this.drain(a));
     this.callsTable = new CallsTable(view.callRows, view.callsEmpty, (callId) => void this.forceEnd(callId));
     this.auditTable = new AuditTable(view.auditRows, view.auditEmpty);
@@ -118,7 +122,7 @@ export class AdminApp {
 
   // ------------------------------------------------------------------ polling
 
-  /** Reads workers and calls now (one read at a time; a request meanwhile reads again after it). */
+  /** Reads nodes, workers and calls now (one read at a time; a request meanwhile reads again after it). */
   refresh(): Promise<void> {
     if (this.inFlight) {
       this.again = true;
@@ -149,15 +153,17 @@ export class AdminApp {
     const readAudit = this.auditDue || this.refreshes % AUDIT_EVERY === 0;
     this.auditDue = false;
     try {
-      const [workers, calls, audit] = await Promise.all([api.workers(), api.calls(), readAudit ? api.audit(AUDIT_ROWS) : null]);
+      const [nodes, workers, calls, audit] = await Promise.all([api.nodes(), api.workers(), api.calls(), readAudit ? api.audit(AUDIT_ROWS) : null]);
       if (api !== this.api) return; // signed out (or in again) meanwhile
       const at = new Date();
+      this.nodes = nodes;
       this.workers = workers;
       this.calls = calls;
       if (audit) this.audit = audit.entries;
       this.history.add(at, workers);
       this.cpu.update(this.history);
       this.load.update(workers);
+      this.nodesTable.render(nodes);
       this.workersTable.render(workers);
       this.callsTable.render(calls);
       if (audit) this.auditTable.render(audit.entries);
@@ -202,6 +208,23 @@ export class AdminApp {
       this.fail(err, `could not drain worker ${pid}`);
     } finally {
       this.workersTable.setPending(pid, false);
+    }
+    this.auditDue = true;
+    await this.refresh();
+  }
+
+  private async drainNode(nodeId: string): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    if (!window.confirm(`Drain node ${nodeId}? Its calls move to other nodes now; their participants reconnect their media.`)) return;
+    this.nodesTable.setPending(nodeId, true);
+    try {
+      const r = await api.drainNode(nodeId);
+      this.view.setStatus(`Node ${nodeId} draining; ${count(r.moved, 'call')} moved${r.remaining ? `, ${r.remaining} left (no other node could take them)` : ''}`);
+    } catch (err) {
+      this.fail(err, `could not drain node ${nodeId}`);
+    } finally {
+      this.nodesTable.setPending(nodeId, false);
     }
     this.auditDue = true;
     await this.refresh();

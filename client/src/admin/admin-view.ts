@@ -14,6 +14,8 @@ export class AdminView extends StatusView {
   readonly signOutButton = byTestId<HTMLButtonElement>('sign-out');
   readonly cpuCanvas = byTestId<HTMLCanvasElement>('cpu-chart');
   readonly loadCanvas = byTestId<HTMLCanvasElement>('load-chart');
+  readonly nodeRows = byTestId<HTMLTableElement>('node-table').tBodies[0];
+  readonly nodesEmpty = byTestId<HTMLElement>('nodes-empty');
   readonly workerRows = byTestId<HTMLTableElement>('worker-table').tBodies[0];
   readonly workersEmpty = byTestId<HTMLElement>('workers-empty');
   readonly callRows = byTestId<HTMLTableElement>('call-list').tBodies[0];

@@ -1,5 +1,5 @@
 import { ServerError, httpError } from '../errors';
-import type { AdminCall, AdminWorker, AuditPage, DrainResult } from './types';
+import type { AdminCall, AdminNode, AdminWorker, AuditPage, DrainResult, NodeDrainResult } from './types';
 
 /** The admin REST API with a bearer token. Failures throw ServerError with the server's code (UNAUTHORIZED, FORBIDDEN, …). */
 export class AdminApi {
@@ -11,6 +11,14 @@ export class AdminApi {
 
   calls(): Promise<AdminCall[]> {
     return this.send('GET', '/api/admin/calls');
+  }
+
+  nodes(): Promise<AdminNode[]> {
+    return this.send('GET', '/api/admin/nodes');
+  }
+
+  drainNode(nodeId: string): Promise<NodeDrainResult> {
+    return this.send('POST', `/api/admin/nodes/${encodeURIComponent(nodeId)}/drain`);
   }
 
   addWorker(): Promise<AdminWorker> {

@@ -2,7 +2,7 @@
  * The read-only view of the admin page that the browser tests read from `window.__hearthAdmin`.
  * Types only and no DOM types, so the Node-side tests can import it too.
  */
-import type { AdminCall, AdminWorker, AuditEntry } from './types';
+import type { AdminCall, AdminNode, AdminWorker, AuditEntry } from './types';
 
 export type AdminState = 'signed-out' | 'signing-in' | 'signed-in';
 
@@ -29,11 +29,12 @@ export interface LoadBarView {
 
 export interface HearthAdminDebug {
   readonly state: AdminState;
-  /** Completed refreshes (workers, calls and audit loaded) since signing in. */
+  /** Completed refreshes (nodes, workers, calls and audit loaded) since signing in. */
   readonly refreshes: number;
   /** The error on show, or null. */
   readonly error: AdminErrorView | null;
-  /** The workers and calls of the last refresh. */
+  /** The nodes, workers and calls of the last refresh. */
+  nodes(): AdminNode[];
   workers(): AdminWorker[];
   calls(): AdminCall[];
   /** The audit entries on show, newest first. */

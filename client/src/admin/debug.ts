@@ -19,6 +19,7 @@ export function installAdminDebug(app: AdminApp): void {
     get error() {
       return app.error ? { ...app.error } : null;
     },
+    nodes: () => app.nodes.map((n) => ({ ...n })),
     workers: () => app.workers.map((w) => ({ ...w })),
     calls: () => app.calls.map((c) => ({ ...c, participants: c.participants.map((p) => ({ ...p })) })),
     audit: () => app.audit.map((e) => ({ ...e, detail: e.detail ? { ...e.detail } : null })),

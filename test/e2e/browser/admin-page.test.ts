@@ -73,6 +73,13 @@ describe('browser: admin page', () => {
     expect(participants).toContain(alice);
     expect(participants).toContain(bob);
     expect((await admin.calls()).find((c) => c.callId === callId)?.workerPid).toBe(host);
+    // One gateway: the node table shows it alone, carrying this call and its two seated people.
+    const [node] = await admin.nodes();
+    expect(await admin.nodes()).toHaveLength(1);
+    expect(node).toMatchObject({ self: true, alive: true, state: 'serving', calls: 1, peers: 2 });
+    const nodeRow = admin.nodeRow(node.nodeId);
+    expect(await nodeRow.getByTestId('node-calls').innerText()).toBe('1');
+    expect(await nodeRow.getByTestId('node-state').innerText()).toBe('serving');
 
     const endedA = nextEvent<{ callId: string; reason: string }>(a, 'call:ended');
     const endedB = nextEvent<{ callId: string; reason: string }>(b, 'call:ended');

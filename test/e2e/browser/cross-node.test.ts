@@ -7,7 +7,7 @@
 import type { Browser } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { connectWithToken, ensureTestDatabase, ok, signToken, TEST_DATABASE_URL } from '../../support/app';
-import { ClientPage, WAIT_MS, bothWays, eventually, expectReceivingFrom, launchChromium, uniqueUser } from '../../support/browser';
+import { AdminPage, ClientPage, WAIT_MS, bothWays, eventually, expectReceivingFrom, launchChromium, uniqueUser } from '../../support/browser';
 import { startServerProcess, type ServerProcess } from '../../support/server-process';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -25,10 +25,13 @@ describe('browser: calls across three gateway processes', () => {
     MEDIASOUP_NUM_WORKERS: '1',
     NODE_TTL_SECONDS: '3',
     RING_TIMEOUT_SECONDS: '600',
+    // The test reads every node's registry view several times a second; the REST limits are tested elsewhere.
+    RATE_HTTP_IP: '100000/1m',
+    RATE_HTTP_USER: '100000/1m',
   };
   const gw: ServerProcess[] = [];
   const sockets: Socket[] = [];
-  let pages: ClientPage[] = [];
+  let pages: (ClientPage | AdminPage)[] = [];
   let browser: Browser;
   const admin = signToken(SECRET, { sub: 'xnode-admin', name: 'Admin', role: 'admin' });
 
@@ -51,6 +54,16 @@ describe('browser: calls across three gateway processes', () => {
     for (const g of gw) if (g.child.exitCode === null && g.child.signalCode === null) g.child.kill('SIGKILL');
   });
 
+  /** A failing test prints what each gateway logged (warnings and errors) and what each page was told. */
+  const explained = (fn: () => Promise<void>) => async () => {
+    try {
+      await fn();
+    } catch (err) {
+      gw.forEach((g, i) => console.log(`[gateway ${i}] log tail:\n${g.output().slice(-6000)}`));
+      for (const p of pages) if (p instanceof ClientPage) console.log(`[${p.userId}] events: ${(await p.events().catch(() => [])).map((e) => e.event).join(' ')}`);
+      throw err;
+    }
+  };
   const nodesOf = async (g: ServerProcess): Promise<NodeRow[]> => {
     const res = await fetch(`${g.url}/api/admin/nodes`, { headers: { authorization: `Bearer ${admin}` } });
     return res.ok ? ((await res.json()) as NodeRow[]) : [];
@@ -72,7 +85,7 @@ describe('browser: calls across three gateway processes', () => {
     return { callId, cancel: () => ok(xs, 'call:cancel', { callId }) };
   };
 
-  it('alice on one gateway and bob on another decode each other; then a group session spans three gateways with its waiting room', async () => {
+  it('alice on one gateway and bob on another decode each other; then a group session spans three gateways with its waiting room', explained(async () => {
     const alice = await open(gw[0], 'alice');
     const bob = await open(gw[1], 'bob');
     await alice.call([bob.userId], 'video');
@@ -111,12 +124,19 @@ describe('browser: calls across three gateway processes', () => {
     }
     await host.click('end');
     await Promise.all([guest, client].map((p) => p.waitForState('ready')));
-  });
+  }));
 
-  it('the owner node is SIGKILLed mid-call: a surviving node takes the call over and both pages decode again; then a drain moves it on without call:ended', async () => {
-    // Gateways 0 and 1 carry one call each, so the new call is placed on gateway 2.
-    const loads = [await loadOn(gw[0]), await loadOn(gw[1])];
-    await eventually(() => nodesOf(gw[0]), (l) => l.filter((n) => n.calls > 0).length >= 2, 10_000, 'the load seen');
+  it('the owner node is SIGKILLed mid-call: a surviving node takes the call over and both pages decode again; then a drain moves it on without call:ended', explained(async () => {
+    // Gateways 0 and 1 carry one call each, so the new call is placed on gateway 2. Placement
+    // reads the registry, which lags a heartbeat: each step waits until every node sees the last.
+    const ids = await Promise.all(gw.map((g) => selfId(g)));
+    const everyoneSees = (want: number[], what: string) =>
+      eventually(() => Promise.all(gw.map((g) => nodesOf(g))), (all) => all.every((l) => ids.every((id, i) => l.find((n) => n.nodeId === id)?.calls === want[i])), 10_000, what);
+    await everyoneSees([0, 0, 0], 'the previous test settled');
+    const loads = [await loadOn(gw[0])];
+    await everyoneSees([1, 0, 0], 'the load on gateway 0 seen');
+    loads.push(await loadOn(gw[1]));
+    await everyoneSees([1, 1, 0], 'the load on gateway 1 seen');
     const alice = await open(gw[0], 'alice');
     const bob = await open(gw[1], 'bob');
     await alice.call([bob.userId], 'video');
@@ -124,7 +144,8 @@ describe('browser: calls across three gateway processes', () => {
     await Promise.all([alice.waitForDecodedVideo(1), bob.waitForDecodedVideo(1)]);
     const callId = (await alice.callId())!;
     const ownerId = await selfId(gw[2]);
-    expect((await nodesOf(gw[2])).find((n) => n.self)!.calls).toBe(1);
+    const hosted = (await (await fetch(`${gw[2].url}/api/admin/calls`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { callId: string }[];
+    expect(hosted.map((c) => c.callId)).toEqual([callId]); // the call, not a load call, is what the kill takes down
 
     const before = new Map([
       [alice, await consumerIds(alice)],
@@ -156,10 +177,18 @@ describe('browser: calls across three gateway processes', () => {
       [bob, await consumerIds(bob)],
     ]);
     const framesAgain = [alice, bob].map((p) => p.waitForDecodedVideo(1, WAIT_MS, 20, moved.get(p)));
+    // From the admin page of the other survivor: two nodes listed (the lost one is gone), Drain node on the new owner.
+    const newOwnerId = await selfId(newOwner);
+    const operator = await AdminPage.open(browser, survivors.find((g) => g !== newOwner)!.url, uniqueUser('operator'));
+    pages.push(operator);
+    await eventually(() => operator.nodes(), (l) => l.length === 2 && l.find((n) => n.nodeId === newOwnerId)!.calls >= 2, 10_000, 'the admin page lists both survivors with the new owner\'s calls');
+    expect(await operator.page.getByTestId('node-row').count()).toBe(2);
+    operator.page.once('dialog', (d) => void d.accept());
     const drainAt = Date.now();
-    const res = await fetch(`${survivors.find((g) => g !== newOwner)!.url}/api/admin/nodes/${await selfId(newOwner)}/drain`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
-    expect(res.status).toBe(200);
+    await operator.nodeRow(newOwnerId).getByTestId('drain-node').click();
     const [a2, b2] = await Promise.all(framesAgain);
+    await eventually(() => operator.nodeRow(newOwnerId).getByTestId('node-state').innerText(), (t) => t === 'draining', 10_000, 'the row shows the drain');
+    expect(operator.problems).toEqual([]);
     console.log(`drain -> first frame decoded on the new node: alice ${a2 - drainAt} ms, bob ${b2 - drainAt} ms`);
     for (const [me, other] of bothWays(alice, bob)) {
       expect((await me.events()).map((e) => e.event)).not.toContain('call:ended');
@@ -169,5 +198,5 @@ describe('browser: calls across three gateway processes', () => {
     await Promise.all([alice.waitForState('ready'), bob.waitForState('ready')]);
     expect((await bob.lastEnd())?.reason).toBe('completed');
     for (const l of loads) await l.cancel().catch(() => undefined);
-  });
+  }));
 });
