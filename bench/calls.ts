@@ -19,9 +19,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io-client';
 import { RateLimits } from '../src/limits/rate-limits';
+import { ClusterNode } from '../src/cluster/cluster-node';
 import { MediaService } from '../src/media/media.service';
 import { PresenceService } from '../src/presence/presence.service';
-import { connectUser, nextEvent, ok, settled, startTestApp, type TestApp } from '../test/support/app';
+import { connectUser, liveCalls, nextEvent, ok, settled, startTestApp, type TestApp } from '../test/support/app';
 import { dropPrefix, floodComparison, printFloodTable } from './calls-flood';
 import { printTable, summary } from './stats';
 
@@ -60,22 +61,30 @@ async function run(label: string, env: Record<string, string>, gateways = 1, spr
     users.push({ id, s: await connectUser(node.url, id) });
   }
 
-  const setup: number[] = [];
-  const release: number[] = [];
+  // Samples by the node hosting the call: the caller's (its initiate and end run there), or the
+  // callee's (they are relayed). Spread over two gateways, the second half runs with the
+  // caller's node draining (it places no call on itself), so every call is on the callee's node.
+  const samples = new Map<string, { setup: number[]; release: number[] }>();
   const [a, b] = users;
-  for (let i = 0; i < SAMPLES; i++) {
-    const incoming = nextEvent<{ callId: string }>(b.s, 'call:incoming');
-    const t0 = performance.now();
-    a.s.emit('call:initiate', { calleeIds: [b.id], media: 'video' }, () => undefined);
-    const { callId } = await incoming;
-    setup.push(performance.now() - t0);
-    await ok(a.s, 'call:join', { callId });
-    await ok(b.s, 'call:join', { callId });
-    const t1 = performance.now();
-    a.s.emit('call:end', { callId }, () => undefined);
-    await untilTrue(async () => media.every((m) => !m.hasRoom(callId)) && (await store.busyHolder(a.id)) === null && (await store.busyHolder(b.id)) === null);
-    release.push(performance.now() - t1);
-  }
+  const sample = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const incoming = nextEvent<{ callId: string }>(b.s, 'call:incoming');
+      const t0 = performance.now();
+      a.s.emit('call:initiate', { calleeIds: [b.id], media: 'video' }, () => undefined);
+      const { callId } = await incoming;
+      const setupMs = performance.now() - t0;
+      const where = !spread ? label : liveCalls(nodes[0].app).has(callId) ? `${label}, call on the caller's node` : `${label}, call on the callee's node`;
+      await ok(a.s, 'call:join', { callId });
+      await ok(b.s, 'call:join', { callId });
+      const t1 = performance.now();
+      a.s.emit('call:end', { callId }, () => undefined);
+      await untilTrue(async () => media.every((m) => !m.hasRoom(callId)) && (await store.busyHolder(a.id)) === null && (await store.busyHolder(b.id)) === null);
+      const row = samples.get(where) ?? samples.set(where, { setup: [], release: [] }).get(where)!;
+      row.setup.push(setupMs);
+      row.release.push(performance.now() - t1);
+    }
+  };
+  await sample(spread ? SAMPLES / 2 : SAMPLES);
 
   let cycles = 0;
   const deadline = Date.now() + CYCLE_SECONDS * 1000;
@@ -92,31 +101,35 @@ async function run(label: string, env: Record<string, string>, gateways = 1, spr
       }
     }),
   );
+  if (spread) {
+    await nodes[0].app.get(ClusterNode).drain();
+    await sample(SAMPLES / 2);
+  }
   for (const n of nodes) await settled(n.app);
   const refused = nodes.flatMap((n) => [...n.app.get(RateLimits).refused]).filter(([, n]) => n > 0);
   if (refused.length) throw new Error(`limits were reached in the raised-limits run: ${refused.map(([k, n]) => `${k}=${n}`).join(', ')}`);
   for (const u of users) u.s.disconnect();
   for (const n of nodes) await n.close();
-  return { label, setup: summary(setup), release: summary(release), cyclesPerSecond: cycles / CYCLE_SECONDS };
+  return [...samples].map(([where, r], i) => ({ label: where, n: r.setup.length, setup: summary(r.setup), release: summary(r.release), cyclesPerSecond: i === 0 ? cycles / CYCLE_SECONDS : null }));
 }
 
 async function main() {
   const redisPrefix = `hearth-bench-${process.pid}-redis:`;
   const clusterPrefix = `hearth-bench-${process.pid}-cluster:`;
   const results = [
-    await run('in-process', {}),
-    await run('redis', { REDIS_URL, REDIS_PREFIX: redisPrefix }),
-    await run('redis, 2 gateways, same node', { REDIS_URL, REDIS_PREFIX: clusterPrefix }, 2, false),
-    await run('redis, 2 gateways, cross-node', { REDIS_URL, REDIS_PREFIX: clusterPrefix }, 2, true),
+    ...(await run('in-process', {})),
+    ...(await run('redis', { REDIS_URL, REDIS_PREFIX: redisPrefix })),
+    ...(await run('redis, 2 gateways, same node', { REDIS_URL, REDIS_PREFIX: clusterPrefix }, 2, false)),
+    ...(await run('redis, 2 gateways, cross-node', { REDIS_URL, REDIS_PREFIX: clusterPrefix }, 2, true)),
   ];
   await dropPrefix(REDIS_URL, redisPrefix);
   await dropPrefix(REDIS_URL, clusterPrefix);
   printTable(
     `Call lifecycle (limits raised: these rows measure the call path, not the limiter; ${SAMPLES} sequential calls; ${LANES} lanes for ${CYCLE_SECONDS} s of cycles; loopback, 2 mediasoup workers)`,
-    ['store / topology', 'setup p50 ms', 'setup p99 ms', 'release p50 ms', 'release p99 ms', 'cycles/s'],
-    results.map((r) => [r.label, r.setup.p50, r.setup.p99, r.release.p50, r.release.p99, r.cyclesPerSecond]),
+    ['store / topology', 'calls', 'setup p50 ms', 'setup p99 ms', 'release p50 ms', 'release p99 ms', 'cycles/s'],
+    results.map((r) => [r.label, String(r.n), r.setup.p50, r.setup.p99, r.release.p50, r.release.p99, r.cyclesPerSecond ?? '']),
   );
-  console.log('  2 gateways: two nodes on one Redis in this one process (one event loop for both); cross-node: caller on the first, callee on the second, the call placed on the caller\'s node, so the callee\'s join is relayed and its events cross the Redis adapter');
+  console.log('  2 gateways: two nodes on one Redis in this one process (one event loop for both); cross-node: caller on the first, callee on the second; on the caller\'s node the callee\'s join is relayed and call:incoming crosses the Redis adapter, on the callee\'s node (the second half, with the caller\'s node draining so it places nothing on itself) the caller\'s initiate, join and end are relayed; cycles/s: the whole run, both nodes serving');
   console.log(`  limits raised: ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(' ')} (the limiter still counts every request; nothing is refused)`);
   const flood = await floodComparison(REDIS_URL);
   printFloodTable(flood);

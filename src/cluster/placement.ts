@@ -50,7 +50,7 @@ export class Placement {
     if (!this.store) return [];
     const me = this.store.nodeId;
     const load = (n: NodeInfo) => {
-      const r = this.recent.get(n.nodeId);
+      const r = n.nodeId === me ? undefined : this.recent.get(n.nodeId); // this node's own figures are current
       return (n.peers + n.calls + (r && r.at === n.at ? r.count : 0)) / Math.max(1, n.workers);
     };
     return this.store
