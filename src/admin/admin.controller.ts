@@ -55,7 +55,7 @@ export class AdminController {
   }
 
   @Get('calls')
-  @ApiOperation({ summary: 'Live calls with their participants and the worker hosting their media' })
+  @ApiOperation({ summary: 'Live calls of every node, with their participants, the node hosting them and the worker hosting their media' })
   calls() {
     return this.ops.liveCalls();
   }

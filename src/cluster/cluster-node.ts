@@ -195,6 +195,26 @@ export class ClusterNode implements OnApplicationBootstrap, OnApplicationShutdow
     return this.relay.request<DrainReport>(nodeId, 'drain', {}, 60_000);
   }
 
+  /** What this node answers when another node asks every node `op` (see askAll). */
+  answer(op: string, handler: () => unknown): void {
+    this.relay?.handle(`all:${op}`, handler);
+  }
+
+  /**
+   * Asks every other live node `op` at once (each answers from its own state, as registered
+   * with answer()); a node that does not answer within RELAY_TIMEOUT_MS is left out and named.
+   */
+  async askAll<T>(op: string): Promise<{ answers: { nodeId: string; data: T }[]; missing: string[] }> {
+    if (!this.store || !this.relay) return { answers: [], missing: [] };
+    const others = this.store.nodes().filter((n) => n.alive && n.nodeId !== this.nodeId);
+    const results = await Promise.allSettled(others.map((n) => this.relay!.request<T>(n.nodeId, `all:${op}`, {})));
+    const answers: { nodeId: string; data: T }[] = [];
+    const missing: string[] = [];
+    results.forEach((r, i) => (r.status === 'fulfilled' ? answers.push({ nodeId: others[i].nodeId, data: r.value }) : missing.push(others[i].nodeId)));
+    if (missing.length) this.logger.warn({ op, missing }, 'nodes did not answer');
+    return { answers, missing };
+  }
+
   get isDraining(): boolean {
     return this.state === 'draining';
   }

@@ -32,7 +32,9 @@ export interface AdminCall {
   media: MediaKind;
   createdAt: Date;
   answeredAt: Date | null;
-  /** The worker hosting the call's media, or null when it has none (ringing, or moving). */
+  /** The gateway node hosting the call (extension; one gateway: its own id). */
+  nodeId: string;
+  /** The worker hosting the call's media on that node, or null when it has none (ringing, or moving). */
   workerPid: number | null;
   participants: AdminParticipant[];
 }

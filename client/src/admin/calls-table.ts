@@ -8,7 +8,7 @@ function describeParticipant(p: AdminParticipant): string {
   return `${p.userId} (${p.state}${media ? `,${media}` : ''})`;
 }
 
-/** The live calls: status, media, participants, the worker hosting the media, and Force-end. */
+/** The live calls of every node: status, media, participants, the node and worker hosting the media, and Force-end. */
 export class CallsTable {
   private readonly rows: KeyedRows;
   private readonly pending = new Set<string>();
@@ -34,11 +34,12 @@ export class CallsTable {
     this.rows.render(
       sorted.map((c) => ({
         key: c.callId,
-        attributes: { status: c.status, 'worker-pid': c.workerPid === null ? '' : String(c.workerPid) },
+        attributes: { status: c.status, 'node-id': c.nodeId, 'worker-pid': c.workerPid === null ? '' : String(c.workerPid) },
         cells: [
           { field: 'call', text: c.callId, testId: 'call-id' },
           { field: 'status', text: c.status, testId: 'call-status' },
           { field: 'media', text: c.media },
+          { field: 'node', text: c.nodeId.slice(0, 8), title: c.nodeId, testId: 'call-node' },
           { field: 'worker', text: c.workerPid === null ? '–' : String(c.workerPid), testId: 'call-worker' },
           { field: 'participants', text: c.participants.map(describeParticipant).join('; '), testId: 'call-participants' },
           { field: 'started', text: fmtTime(c.createdAt), title: c.answeredAt ? `answered ${fmtTime(c.answeredAt)}` : 'not answered yet' },

@@ -80,6 +80,7 @@ describe('browser: admin page', () => {
     const nodeRow = admin.nodeRow(node.nodeId);
     expect(await nodeRow.getByTestId('node-calls').innerText()).toBe('1');
     expect(await nodeRow.getByTestId('node-state').innerText()).toBe('serving');
+    expect(await row.getAttribute('data-node-id')).toBe(node.nodeId);
 
     const endedA = nextEvent<{ callId: string; reason: string }>(a, 'call:ended');
     const endedB = nextEvent<{ callId: string; reason: string }>(b, 'call:ended');

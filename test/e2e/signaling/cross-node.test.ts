@@ -105,6 +105,14 @@ describe('a call across gateway nodes', () => {
     }
     // Calls placed since the last heartbeat count as load: three calls land on three nodes.
     expect(owners.size).toBe(3);
+    // Any node's admin list shows every node's calls, each with the node hosting it.
+    const listed = (await (await fetch(`${nodes[1].url}/api/admin/calls`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { callId: string; nodeId: string }[];
+    const selfIds = await Promise.all(nodes.map(async (n) => (await adminNodes(n.url)).find((x) => x.self)!.nodeId));
+    for (const owner of owners) {
+      const hosted = liveCalls(owner.app).liveCallIds();
+      expect(listed.filter((c) => hosted.includes(c.callId)).map((c) => c.nodeId)).toEqual(hosted.map(() => selfIds[nodes.indexOf(owner)]));
+    }
+    expect(listed).toHaveLength(nodes.reduce((n, x) => n + liveCalls(x.app).liveCallIds().length, 0));
     for (const end of ends) await end();
   });
 
