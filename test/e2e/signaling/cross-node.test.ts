@@ -17,7 +17,8 @@ describe('a call across gateway nodes', () => {
   let adminToken: string;
 
   beforeAll(async () => {
-    for (let i = 0; i < 3; i++) nodes.push(await startTestApp(env));
+    // Each node announces its own media address (TEST-NET-1: nothing is sent there; no RTP flows in this file).
+    for (let i = 0; i < 3; i++) nodes.push(await startTestApp({ ...env, MEDIASOUP_ANNOUNCED_ADDRESS: `192.0.2.${i + 1}` }));
     adminToken = await devToken(nodes[0].url, id('admin'), 'Admin', 'admin');
     // Every node has heart-beaten at least once and sees the others.
     await until(async () => (await Promise.all(nodes.map((n) => adminNodes(n.url)))).every((l) => l.filter((n) => n.alive).length === 3));
@@ -34,7 +35,7 @@ describe('a call across gateway nodes', () => {
     return s;
   };
   const adminNodes = async (url: string) =>
-    (await (await fetch(`${url}/api/admin/nodes`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { nodeId: string; alive: boolean; calls: number; state: string; workers: number; self: boolean }[];
+    (await (await fetch(`${url}/api/admin/nodes`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { nodeId: string; alive: boolean; calls: number; state: string; workers: number; self: boolean; mediaAddress: string }[];
   const ownerOf = (callId: string) => nodes.filter((n) => liveCalls(n.app).has(callId));
 
   /** Both sides seated with a send and a receive transport; the caller's mic reaches the callee. */
@@ -48,8 +49,11 @@ describe('a call across gateway nodes', () => {
     expect(ack.participants.map((p) => [p.userId, p.state]).sort()).toEqual([[calleeId, 'joined'], [callerId, 'joined']].sort());
     expect((await joined).userId).toBe(calleeId);
     const media = async (s: Socket) => {
-      const send = await ok<{ transportId: string; iceCandidates: { port: number }[] }>(s, 'media:create-transport', { callId, direction: 'send' });
-      const recv = await ok<{ transportId: string }>(s, 'media:create-transport', { callId, direction: 'recv' });
+      const send = await ok<{ transportId: string; iceCandidates: { address: string }[] }>(s, 'media:create-transport', { callId, direction: 'send' });
+      const recv = await ok<{ transportId: string; iceCandidates: { address: string }[] }>(s, 'media:create-transport', { callId, direction: 'recv' });
+      // Transports are the owner's, wherever the socket is connected: their candidates carry the owner's announced address.
+      const owner = nodes.indexOf(ownerOf(callId)[0]);
+      for (const t of [send, recv]) expect(new Set(t.iceCandidates.map((c) => c.address))).toEqual(new Set([`192.0.2.${owner + 1}`]));
       return { send, recv };
     };
     const a = await media(caller);
@@ -69,6 +73,7 @@ describe('a call across gateway nodes', () => {
     expect(list.filter((n) => n.self)).toHaveLength(1);
     for (const n of list) expect(n).toMatchObject({ alive: true, state: 'serving', workers: expect.any(Number) });
     expect(new Set(list.map((n) => n.nodeId)).size).toBe(3);
+    expect(list.map((n) => n.mediaAddress).sort()).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
   });
 
   it('caller on one gateway, callee on another: one node hosts the call and both sides reach it', async () => {
