@@ -7,7 +7,7 @@ import { CallLogWriter } from './call-log-writer';
 import { CallRegistry } from './call-registry';
 import { restoreCall, type CallSnapshot } from './call-snapshot';
 import { CallService } from './call.service';
-import { CALL_LOG_STORE, type CallLogStore } from './ports';
+import { CALL_LOG_STORE, PARTICIPANT_CHANNEL, type CallChannel, type CallLogStore } from './ports';
 import { SessionTimers } from './session-timers';
 
 /**
@@ -31,6 +31,7 @@ export class CallHandoff {
     private readonly timers: SessionTimers,
     private readonly calls: CallService,
     private readonly presence: PresenceService,
+    @Inject(PARTICIPANT_CHANNEL) private readonly channel: CallChannel,
   ) {}
 
   /**
@@ -66,12 +67,28 @@ export class CallHandoff {
     this.logger.warn({ callId: call.id, reason }, reason === 'migrated' ? 'call moved here' : 'call of a lost node taken over');
   }
 
-  /** A lost node's call with no mirror to go on from: it ends `node_lost` on record, and its people are free. */
+  /**
+   * A lost node's call with no mirror to go on from (Redis lost it just before the node died).
+   * An ordinary call ends `node_lost` on record and everyone in it is told (`call:ended`); a
+   * session's call is suspended, as after a gateway restart, so its host can resume it. Either
+   * way its people are free.
+   */
   async endLost(callId: string): Promise<void> {
+    const open = (await this.log.openCalls()).find((c) => c.callId === callId);
+    const resumable = !!open?.sessionEndsAt && open.sessionEndsAt.getTime() > Date.now();
     for (const entry of await this.presence.store.busyEntries()) {
       if (entry.callId === callId && (await this.presence.store.releaseBusy(entry.userId, callId))) await this.presence.announce(entry.userId);
     }
-    await this.log.endOrphan(callId, 'node_lost');
+    if (!open) return;
+    if (resumable) {
+      await this.log.suspendOrphan(callId, 'node_lost');
+      this.logger.warn({ callId }, 'session call of a lost node suspended (no mirror); its host can resume it');
+      return;
+    }
+    const ended = await this.log.endOrphan(callId, open.sessionEndsAt ? 'time_limit' : 'node_lost');
+    if (!ended) return;
+    for (const userId of open.participantIds) this.channel.toUser(userId, 'call:ended', { callId, reason: open.sessionEndsAt ? 'time_limit' : 'node_lost', durationSeconds: ended.durationSeconds });
+    this.logger.warn({ callId }, 'call of a lost node ended: no mirror to take it over from');
   }
 
   /** Another node holds the call now: this one stops hosting it, quietly. */

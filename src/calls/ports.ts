@@ -80,8 +80,8 @@ export interface CallLogStore {
   find(callId: string): Promise<(CallHistoryEntry & { events: CallEventEntry[] }) | null>;
   /** Calls the database still holds as not ended. */
   openCalls(): Promise<OpenCall[]>;
-  /** Ends a call no live gateway owns: status, reason, times, participants and events, if still open. */
-  endOrphan(callId: string, reason: 'failed' | 'missed' | 'time_limit' | 'node_lost'): Promise<boolean>;
+  /** Ends a call no live gateway owns: status, reason, times, participants and events, if still open (null: it was not). */
+  endOrphan(callId: string, reason: 'failed' | 'missed' | 'time_limit' | 'node_lost'): Promise<{ durationSeconds: number } | null>;
   /** A session call no live gateway hosts: its people leave, its owner is cleared, the call stays resumable. */
   suspendOrphan(callId: string, reason: string): Promise<boolean>;
   heartbeat(instanceId: string): Promise<void>;

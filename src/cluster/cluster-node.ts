@@ -180,7 +180,9 @@ export class ClusterNode implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** SIGTERM: with other nodes serving, the calls move there instead of ending. */
   private async drainBeforeStop(): Promise<void> {
-    if (!this.registry.liveCalls().length || !this.placement.candidates(this.nodeId).length) return;
+    if (!this.registry.liveCalls().length) return;
+    await this.beat(); // the registry as it is now: a node that joined since the last heartbeat can take calls too
+    if (!this.placement.candidates(this.nodeId).length) return;
     const r = await this.drain();
     this.logger.log({ moved: r.moved, remaining: r.remaining }, 'calls moved to other nodes before stopping');
   }

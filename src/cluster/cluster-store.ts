@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { CallOwnership } from '../calls/ports';
@@ -41,6 +42,11 @@ return epoch`;
 const MIRROR = `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 return 1`;
+// The data set's incarnation: written once, so a Redis that lost its data (restarted without
+// persistence, flushed) shows a new one and a missing owner record can be told from an ended call.
+const INCARNATION = `local v = redis.call('GET', KEYS[1])
+if not v then redis.call('SET', KEYS[1], ARGV[1]); v = ARGV[1] end
+return v`;
 const RELEASE = `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
@@ -54,6 +60,7 @@ return 1`;
  * - `<prefix>call-owner`: callId -> `nodeId|epoch`, changed only by Lua compare-and-set.
  * - `<prefix>call-state`: callId -> the owner's mirror of the call (for a takeover or a move),
  *   written only while the writer holds the current epoch.
+ * - `<prefix>incarnation`: an id written once per data set; it changes only if Redis lost its data.
  * This process remembers the epoch of each call it holds; it acts on a call only while its own
  * heartbeat is fresh (its lease), so a node that was frozen or cut off stops acting before any
  * other node may take its calls.
@@ -70,6 +77,10 @@ export class ClusterStore implements CallOwnership {
   private readonly nodesKey: string;
   private readonly mirrors = new Map<string, unknown>();
   private mirrorScheduled = false;
+  private readonly incarnationKey: string;
+  /** The incarnation seen at the last heartbeat, and whether the latest heartbeat saw a new one. */
+  private incarnation: string | null = null;
+  private wiped = false;
 
   constructor(
     private readonly redis: Redis,
@@ -80,6 +91,7 @@ export class ClusterStore implements CallOwnership {
     this.owners = `${prefix}call-owner`;
     this.states = `${prefix}call-state`;
     this.nodesKey = `${prefix}nodes`;
+    this.incarnationKey = `${prefix}incarnation`;
   }
 
   // ------------------------------------------------------------------ nodes
@@ -89,13 +101,20 @@ export class ClusterStore implements CallOwnership {
     const at = Date.now();
     const entry: NodeInfo = { ...info, nodeId: this.nodeId, at };
     let all: Record<string, string>;
+    let incarnation: string;
     try {
-      [, all] = await Promise.all([this.redis.hset(this.nodesKey, this.nodeId, JSON.stringify(entry)), this.redis.hgetall(this.nodesKey)]);
+      [, all, incarnation] = await Promise.all([
+        this.redis.hset(this.nodesKey, this.nodeId, JSON.stringify(entry)),
+        this.redis.hgetall(this.nodesKey),
+        this.redis.eval(INCARNATION, 1, this.incarnationKey, randomUUID()) as Promise<string>,
+      ]);
     } catch (err) {
       this.unreachable = true;
       throw err;
     }
     this.unreachable = false;
+    this.wiped = this.incarnation !== null && incarnation !== this.incarnation;
+    this.incarnation = incarnation;
     this.leaseUntil = at + this.ttlMs;
     this.known = Object.values(all).flatMap((v) => parseEntry(v) ?? []);
     return this.known;
@@ -230,9 +249,10 @@ export class ClusterStore implements CallOwnership {
   }
 
   /**
-   * The calls this process holds whose record now names another node or epoch: they were taken.
-   * A record that is simply gone (Redis came back empty) is written again, and reported in
-   * `restored` so its mirror is written again too.
+   * The calls this process holds whose record now names another node or epoch, or is gone:
+   * they were taken (and maybe ended by their new owner). Only when the last heartbeat found
+   * Redis without its data (a new incarnation) is a missing record this node's to write again;
+   * those are reported in `restored` so their mirrors are written again too.
    */
   async lostCalls(): Promise<{ lost: string[]; restored: string[] }> {
     const ids = [...this.epochs.keys()];
@@ -243,7 +263,7 @@ export class ClusterStore implements CallOwnership {
     for (const [i, id] of ids.entries()) {
       const mine = `${this.nodeId}|${this.epochs.get(id)}`;
       if (values[i] === mine) continue;
-      if (values[i] === null && (await this.redis.hsetnx(this.owners, id, mine))) restored.push(id);
+      if (values[i] === null && this.wiped && (await this.redis.hsetnx(this.owners, id, mine))) restored.push(id);
       else {
         lost.push(id);
         this.epochs.delete(id);

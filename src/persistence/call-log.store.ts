@@ -110,10 +110,10 @@ export class TypeOrmCallLogStore implements CallLogStore {
     return owner?.lastSeenAt ?? new Date();
   }
 
-  async endOrphan(callId: string, reason: 'failed' | 'missed' | 'time_limit' | 'node_lost'): Promise<boolean> {
+  async endOrphan(callId: string, reason: 'failed' | 'missed' | 'time_limit' | 'node_lost'): Promise<{ durationSeconds: number } | null> {
     return this.db.transaction(async (m) => {
       const call = await m.getRepository(CallSessionEntity).findOne({ where: { id: callId }, lock: { mode: 'pessimistic_write' } });
-      if (!call || call.status === 'ended') return false;
+      if (!call || call.status === 'ended') return null;
       // It died with its gateway: the end (and so the duration) is when that gateway was last alive.
       const now = await this.lastSeenOf(m, call.ownerId);
       const duration = call.answeredAt ? Math.max(0, Math.round((now.getTime() - call.answeredAt.getTime()) / 1000)) : 0;
@@ -126,7 +126,7 @@ export class TypeOrmCallLogStore implements CallLogStore {
         { at: now, subject: 'call', userId: null, from: call.status, to: 'ended', reason, actorId: null },
         ...open.map((p) => ({ at: now, subject: 'participant' as const, userId: p.userId, from: p.state, to: 'left', reason: 'call_ended', actorId: null })),
       ]);
-      return true;
+      return { durationSeconds: duration };
     });
   }
 

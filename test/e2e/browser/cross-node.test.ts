@@ -144,8 +144,8 @@ describe('browser: calls across three gateway processes', () => {
     await Promise.all([alice.waitForDecodedVideo(1), bob.waitForDecodedVideo(1)]);
     const callId = (await alice.callId())!;
     const ownerId = await selfId(gw[2]);
-    const hosted = (await (await fetch(`${gw[2].url}/api/admin/calls`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { callId: string }[];
-    expect(hosted.map((c) => c.callId)).toEqual([callId]); // the call, not a load call, is what the kill takes down
+    const hosted = (await (await fetch(`${gw[2].url}/api/admin/calls`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { callId: string; nodeId: string }[];
+    expect(hosted.filter((c) => c.nodeId === ownerId).map((c) => c.callId)).toEqual([callId]); // the call, not a load call, is what the kill takes down
 
     const before = new Map([
       [alice, await consumerIds(alice)],

@@ -36,9 +36,18 @@ describe('SIGTERM with another node up', () => {
     return s;
   };
   const owner = async (callId: string) => (await db.query<{ owner_id: string }>('SELECT owner_id FROM call_sessions WHERE id = $1', [callId])).rows[0]?.owner_id;
+  /** A failure prints what both gateways logged. */
+  const explained = async (fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      gw.forEach((g, i) => console.log(`[gateway ${i}] log tail:\n${g.output().slice(-6000)}`));
+      throw err;
+    }
+  };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  it('moves the live call to the other node instead of ending it, and exits 0', async () => {
+  it('moves the live call to the other node instead of ending it, and exits 0', () => explained(async () => {
     const [a, b] = gw;
     const tag = process.pid;
     // Both nodes see each other.
@@ -79,5 +88,5 @@ describe('SIGTERM with another node up', () => {
     const ended = nextEvent<{ reason: string }>(ben, 'call:ended');
     await ok(ann, 'call:end', { callId });
     expect((await ended).reason).toBe('completed');
-  });
+  }));
 });

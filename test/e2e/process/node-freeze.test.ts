@@ -4,7 +4,9 @@
  * other two gateways, get `media:reconnect` with reason `node_lost`), then the frozen node is
  * resumed (SIGCONT). It drops the call quietly (the epoch in the owner record is no longer
  * its own): nobody sees `call:ended`, the record is not touched by it, and the call goes on and
- * ends normally on its new owner. Real processes on one Redis and one PostgreSQL.
+ * ends normally on its new owner. And when the lost node's call has no mirror to take over
+ * from, it ends `node_lost` for everyone in it, with every lock freed, and the node that comes
+ * back does not revive it. Real processes on one Redis and one PostgreSQL.
  */
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
@@ -55,6 +57,11 @@ describe('a frozen owner node that comes back', () => {
   const get = async <T>(g: ServerProcess, path: string): Promise<T> => (await (await fetch(`${g.url}${path}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as T;
   type NodeRow = { nodeId: string; alive: boolean; calls: number; state: string; self: boolean };
   const nodesOf = (g: ServerProcess) => get<NodeRow[]>(g, '/api/admin/nodes');
+  /** The calls the node behind `g` hosts (the admin list holds every node's). */
+  const hostedBy = async (g: ServerProcess) => {
+    const self = (await nodesOf(g)).find((n) => n.self)!.nodeId;
+    return (await get<{ callId: string; nodeId: string }[]>(g, '/api/admin/calls')).filter((x) => x.nodeId === self).map((x) => x.callId);
+  };
   const until = async <T>(read: () => Promise<T>, check: (v: T) => boolean, what: string, ms = 15_000): Promise<T> => {
     const deadline = Date.now() + ms;
     for (;;) {
@@ -91,7 +98,7 @@ describe('a frozen owner node that comes back', () => {
     await ok(ann, 'call:join', { callId });
     await ok(ben, 'call:join', { callId });
     for (const s of [ann, ben]) await ok(s, 'media:create-transport', { callId, direction: 'send' });
-    expect((await get<{ callId: string }[]>(c, '/api/admin/calls')).map((x) => x.callId)).toEqual([callId]);
+    expect(await hostedBy(c)).toEqual([callId]);
     const ownerBefore = await redis.hget(`${prefix}call-owner`, callId);
     expect(ownerBefore).toBe(`${ids[2]}|1`);
 
@@ -108,11 +115,11 @@ describe('a frozen owner node that comes back', () => {
     // The frozen node comes back: it learns the epoch moved on and drops the call, touching nothing.
     c.child.kill('SIGCONT');
     await until(() => nodesOf(c), (l) => l.find((n) => n.self)?.alive === true && l.filter((n) => n.alive).length === 3, 'the resumed node heart-beating again');
-    await until(() => get<{ callId: string }[]>(c, '/api/admin/calls'), (l) => l.length === 0, 'the resumed node dropping the call');
+    await until(() => hostedBy(c), (l) => l.length === 0, 'the resumed node dropping the call');
     await sleep(1500); // anything it would still do to the call has had time to happen
     expect(ended).toEqual([]);
     expect(await redis.hget(`${prefix}call-owner`, callId)).toBe(ownerAfter);
-    expect((await get<{ callId: string }[]>(newOwner, '/api/admin/calls')).map((x) => x.callId)).toContain(callId);
+    expect(await hostedBy(newOwner)).toContain(callId);
     const row = (await db.query<{ status: string }>('SELECT status FROM call_sessions WHERE id = $1', [callId])).rows[0];
     expect(row.status).toBe('active');
 
@@ -129,5 +136,45 @@ describe('a frozen owner node that comes back', () => {
     const ends = await db.query(`SELECT 1 FROM call_events WHERE call_id = $1 AND subject = 'call' AND to_state = 'ended'`, [callId]);
     expect(ends.rowCount).toBe(1);
     expect(await redis.hget(`${prefix}call-owner`, callId)).toBeNull();
+  });
+
+  it('a lost node whose call has no mirror: the call ends node_lost for both, every lock is freed, and the node that comes back does not bring it back', async () => {
+    const [a, b, c] = gw;
+    const tag = `${process.pid}-2`;
+    const ids = await Promise.all(gw.map(async (g) => (await nodesOf(g)).find((n) => n.self)!.nodeId));
+    await until(() => nodesOf(a), (l) => l.filter((n) => n.alive).length === 3 && l.find((n) => n.nodeId === ids[2])!.calls === 0, 'c serving again, empty');
+    const cat = await connect(a, `fz-cat-${tag}`);
+    const dan = await connect(b, `fz-dan-${tag}`);
+    const ring = nextEvent<{ callId: string }>(dan, 'call:incoming');
+    const { callId } = await ok<{ callId: string }>(cat, 'call:initiate', { calleeIds: [`fz-dan-${tag}`], media: 'audio' });
+    await ring;
+    await ok(cat, 'call:join', { callId });
+    await ok(dan, 'call:join', { callId });
+    expect(await redis.hget(`${prefix}call-owner`, callId)).toBe(`${ids[2]}|1`);
+
+    const ended: { who: string; reason: string }[] = [];
+    for (const [who, s] of [['cat', cat], ['dan', dan]] as const) s.on('call:ended', (e: { callId: string; reason: string }) => e.callId === callId && ended.push({ who, reason: e.reason }));
+    c.child.kill('SIGSTOP');
+    await redis.hdel(`${prefix}call-state`, callId); // the mirror is gone (as if Redis lost it just before the node died)
+    await until(async () => ended.length, (n) => n === 2, 'call:ended at both', 20_000);
+    expect(ended.sort((x, y) => x.who.localeCompare(y.who))).toEqual([
+      { who: 'cat', reason: 'node_lost' },
+      { who: 'dan', reason: 'node_lost' },
+    ]);
+    const row = (await db.query<{ status: string; end_reason: string }>('SELECT status, end_reason FROM call_sessions WHERE id = $1', [callId])).rows[0];
+    expect(row).toEqual({ status: 'ended', end_reason: 'node_lost' });
+    expect(await redis.hget(`${prefix}call-owner`, callId)).toBeNull();
+    // Both are free: a new call between them rings at once.
+    const again = await ok<{ callId: string }>(dan, 'call:initiate', { calleeIds: [`fz-cat-${tag}`], media: 'audio' });
+    await ok(dan, 'call:cancel', { callId: again.callId });
+
+    // Back from the freeze, c finds no record of the call: it was ended, not lost in a Redis wipe, so c drops it.
+    c.child.kill('SIGCONT');
+    await until(() => hostedBy(c), (l) => l.length === 0, 'the resumed node dropping the call');
+    await sleep(1500);
+    expect(await redis.hget(`${prefix}call-owner`, callId)).toBeNull();
+    expect(ended).toHaveLength(2);
+    const ends = await db.query(`SELECT 1 FROM call_events WHERE call_id = $1 AND subject = 'call' AND to_state = 'ended'`, [callId]);
+    expect(ends.rowCount).toBe(1);
   });
 });
