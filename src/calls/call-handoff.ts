@@ -91,10 +91,18 @@ export class CallHandoff {
     this.logger.warn({ callId }, 'call of a lost node ended: no mirror to take it over from');
   }
 
-  /** Another node holds the call now: this one stops hosting it, quietly. */
-  abandon(callId: string): void {
+  /**
+   * Another node holds the call now: this one stops hosting it, quietly. `taken`: it was taken
+   * from this node while this node could not heart-beat (frozen, or cut off from Redis), and the
+   * new owner counted this node's sockets as gone; those sockets are closed, so their devices
+   * reconnect and rejoin (within the grace) instead of holding a seat the owner is expiring.
+   */
+  abandon(callId: string, taken = false): void {
     const call = this.registry.get(callId);
     if (!call) return;
+    if (taken) {
+      for (const p of call.participants.values()) if (p.socketId && p.nodeId === this.config.instanceId && (p.present || p.waiting)) this.channel.dropSocket(p.socketId);
+    }
     if (call.ringTimer) clearTimeout(call.ringTimer);
     call.ringTimer = null;
     call.controls?.clearTimers();

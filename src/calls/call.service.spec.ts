@@ -25,6 +25,7 @@ function setup(online: string[] = ['a', 'b', 'c']) {
     toUser: jest.fn((to: string, event: string, payload: unknown) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
     toSocket: jest.fn((to: string, event: string, payload: unknown) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
     toAudience: jest.fn(),
+    dropSocket: jest.fn(),
     toUserExcept: jest.fn((to: string, _except: string, event: string, payload: unknown) => void emitted.push({ to, event, payload: payload as Record<string, unknown> })),
   } as unknown as jest.Mocked<CallChannel>;
   const media = {

@@ -93,17 +93,31 @@ export class ClusterNode implements OnApplicationBootstrap, OnApplicationShutdow
     await store.heartbeat(this.info());
     // Calls another node took from this one while it could not heart-beat: never act on them again.
     const { lost, restored } = await store.lostCalls();
-    for (const callId of lost) this.handoff.abandon(callId);
+    for (const callId of lost) this.handoff.abandon(callId, true);
     for (const callId of restored) {
       const call = this.registry.get(callId);
       if (call) store.mirror(callId, snapshotOf(call));
     }
+    const lostNodes = store.lostNodes();
     for (const n of store.nodes()) {
       if (n.nodeId === this.nodeId) continue;
-      if (n.alive) this.handled.delete(n.nodeId);
-      else if (!this.handled.has(n.nodeId)) await this.nodeLost(n.nodeId);
+      if (!lostNodes.includes(n.nodeId)) this.handled.delete(n.nodeId);
+      else if (!this.handled.has(n.nodeId)) {
+        // Taken over beside the heartbeat, never inside it: a takeover may wait on the database
+        // (a row the lost node locked until PostgreSQL drops its connection), and a node whose
+        // heartbeat waits on that would look lost to the others in turn.
+        this.handled.add(n.nodeId);
+        this.takeovers = this.takeovers
+          .then(() => this.nodeLost(n.nodeId))
+          .catch((err: Error) => {
+            this.handled.delete(n.nodeId); // tried again at the next heartbeat
+            this.logger.error({ nodeId: n.nodeId, err: err.message }, 'taking over a lost node failed');
+          });
+      }
     }
   }
+
+  private takeovers: Promise<void> = Promise.resolve();
 
   /** A node's heartbeat lapsed: its calls come here (those no other survivor took first); its sockets' seats wait out the grace. */
   private async nodeLost(nodeId: string): Promise<void> {
@@ -121,7 +135,6 @@ export class ClusterNode implements OnApplicationBootstrap, OnApplicationShutdow
       }
     }
     if (lost.length) this.logger.warn({ nodeId, calls: lost.length }, 'node lost; its calls were taken over');
-    this.handled.add(nodeId);
     await store.forgetNode(nodeId);
   }
 

@@ -72,6 +72,8 @@ export class ClusterStore implements CallOwnership {
   /** The last heartbeat failed against Redis (rather than not being attempted). */
   private unreachable = false;
   private known: NodeInfo[] = [];
+  /** When the read behind `known` was sent: the registry it returned is at least that fresh. */
+  private readAt = 0;
   private readonly owners: string;
   private readonly states: string;
   private readonly nodesKey: string;
@@ -113,6 +115,7 @@ export class ClusterStore implements CallOwnership {
       throw err;
     }
     this.unreachable = false;
+    this.readAt = at;
     this.wiped = this.incarnation !== null && incarnation !== this.incarnation;
     this.incarnation = incarnation;
     this.leaseUntil = at + this.ttlMs;
@@ -124,6 +127,15 @@ export class ClusterStore implements CallOwnership {
   nodes(): (NodeInfo & { alive: boolean })[] {
     const now = Date.now();
     return this.known.map((n) => ({ ...n, alive: n.nodeId === this.nodeId ? now < this.leaseUntil : now - n.at < this.ttlMs }));
+  }
+
+  /**
+   * Nodes whose heartbeat had lapsed already when the last registry read was sent. Judged from
+   * the send time, not from now: a node that was frozen (or stalled) with a reply in its socket
+   * buffer reads an old registry when it resumes, and must not take every other node for lost.
+   */
+  lostNodes(): string[] {
+    return this.known.filter((n) => n.nodeId !== this.nodeId && this.readAt - n.at >= this.ttlMs).map((n) => n.nodeId);
   }
 
   alive(nodeId: string): boolean {

@@ -14,5 +14,7 @@ export interface ParticipantChannel<M extends EventMap> {
   toUserExcept<E extends keyof M & string>(userId: string, socketIds: string | string[], event: E, payload: M[E]): void;
   /** To every connected member (never session guests), or to staff (hosts and admins) only. */
   toAudience<E extends keyof M & string>(audience: Audience, event: E, payload: M[E]): void;
+  /** Closes one socket if it is connected to this gateway: its device reconnects (and rejoins), as after any drop. */
+  dropSocket(socketId: string): void;
 }
 export const PARTICIPANT_CHANNEL = Symbol('PARTICIPANT_CHANNEL');

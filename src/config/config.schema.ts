@@ -93,7 +93,7 @@ export const envSchema = z
     REDIS_PREFIX: z.string().default('hearth:'),
     // --- several gateways on one Redis (node registry, call ownership, signaling relay) ---
     NODE_HEARTBEAT_SECONDS: int(1, 1, 60),
-    NODE_TTL_SECONDS: int(5, 2, 300),
+    NODE_TTL_SECONDS: int(3, 2, 300),
     RELAY_TIMEOUT_MS: int(4000, 100, 60_000),
     CLIENT_DIST_DIR: z.string().default(path.resolve(__dirname, '..', '..', 'client', 'dist')),
     MEDIASOUP_WORKER_BIN: optionalString,

@@ -37,6 +37,11 @@ export class SocketChannel implements ParticipantChannel<ServerEvents> {
     return this.server;
   }
 
+  dropSocket(socketId: string): void {
+    // The transport closes, not the socket.io session: the client sees a network drop and reconnects by itself.
+    this.io()?.sockets.sockets.get(socketId)?.conn.close();
+  }
+
   toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEvents[E]): void {
     this.io()?.to(userRoom(userId)).emit(event, payload);
   }

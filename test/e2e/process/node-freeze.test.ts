@@ -28,6 +28,7 @@ describe('a frozen owner node that comes back', () => {
     MEDIASOUP_NUM_WORKERS: '1',
     NODE_TTL_SECONDS: '3',
     RING_TIMEOUT_SECONDS: '600',
+    RECONNECT_GRACE_SECONDS: '60',
     RATE_HTTP_IP: '100000/1m',
     RATE_HTTP_USER: '100000/1m',
   };
@@ -71,13 +72,22 @@ describe('a frozen owner node that comes back', () => {
       await sleep(100);
     }
   };
+  /** A failure prints what each gateway logged. */
+  const explained = (fn: () => Promise<void>) => async () => {
+    try {
+      await fn();
+    } catch (err) {
+      gw.forEach((g, i) => console.log(`[gateway ${i}] log tail:\n${g.output().slice(-5000)}`));
+      throw err;
+    }
+  };
   const connect = async (g: ServerProcess, id: string) => {
     const s = await connectWithToken(g.url, signToken(SECRET, { sub: id, name: id }));
     sockets.push(s);
     return s;
   };
 
-  it('drops the call it lost without ending it, and the call ends normally on its new owner', async () => {
+  it('drops the call it lost without ending it, and the call ends normally on its new owner', explained(async () => {
     const [a, b, c] = gw;
     const tag = process.pid;
     const ids = await Promise.all(gw.map(async (g) => (await nodesOf(g)).find((n) => n.self)!.nodeId));
@@ -136,9 +146,9 @@ describe('a frozen owner node that comes back', () => {
     const ends = await db.query(`SELECT 1 FROM call_events WHERE call_id = $1 AND subject = 'call' AND to_state = 'ended'`, [callId]);
     expect(ends.rowCount).toBe(1);
     expect(await redis.hget(`${prefix}call-owner`, callId)).toBeNull();
-  });
+  }));
 
-  it('a lost node whose call has no mirror: the call ends node_lost for both, every lock is freed, and the node that comes back does not bring it back', async () => {
+  it('a lost node whose call has no mirror: the call ends node_lost for both, every lock is freed, and the node that comes back does not bring it back', explained(async () => {
     const [a, b, c] = gw;
     const tag = `${process.pid}-2`;
     const ids = await Promise.all(gw.map(async (g) => (await nodesOf(g)).find((n) => n.self)!.nodeId));
@@ -176,5 +186,42 @@ describe('a frozen owner node that comes back', () => {
     expect(ended).toHaveLength(2);
     const ends = await db.query(`SELECT 1 FROM call_events WHERE call_id = $1 AND subject = 'call' AND to_state = 'ended'`, [callId]);
     expect(ends.rowCount).toBe(1);
-  });
+  }));
+
+  it('a device connected to the frozen node: back from the freeze, the node closes its socket, and the device rejoins the call on its new owner', explained(async () => {
+    const [a, b, c] = gw;
+    const tag = `${process.pid}-3`;
+    const ids = await Promise.all(gw.map(async (g) => (await nodesOf(g)).find((n) => n.self)!.nodeId));
+    await until(() => nodesOf(a), (l) => l.filter((n) => n.alive).length === 3 && l.find((n) => n.nodeId === ids[2])!.calls === 0, 'c serving again, empty');
+    // Eve on a calls Fay, whose device is connected to c; the call is placed on c (a and b carry load).
+    const eve = await connect(a, `fz-eve-${tag}`);
+    const fay = await connect(c, `fz-fay-${tag}`);
+    const ring = nextEvent<{ callId: string }>(fay, 'call:incoming');
+    const { callId } = await ok<{ callId: string }>(eve, 'call:initiate', { calleeIds: [`fz-fay-${tag}`], media: 'audio' });
+    await ring;
+    await ok(eve, 'call:join', { callId });
+    await ok(fay, 'call:join', { callId });
+    expect(await hostedBy(c)).toEqual([callId]);
+
+    const ended: string[] = [];
+    eve.on('call:ended', (e: { reason: string }) => ended.push(e.reason));
+    const reconnecting = nextEvent<{ userId: string }>(eve, 'call:participant-reconnecting', 20_000);
+    c.child.kill('SIGSTOP');
+    // The new owner counts Fay's device (on the lost node) as dropped: her seat waits out the grace.
+    expect((await reconnecting).userId).toBe(`fz-fay-${tag}`);
+    const dropped = new Promise<string>((r) => fay.once('disconnect', (reason) => r(reason)));
+    c.child.kill('SIGCONT');
+    // Back, c learns the call was taken and closes Fay's transport, as a network drop.
+    expect(await dropped).toBe('transport close');
+    // Her device reconnects (here to a) and rejoins: the same call, on its new owner.
+    const fay2 = await connect(a, `fz-fay-${tag}`);
+    const back = nextEvent<{ userId: string }>(eve, 'call:participant-joined');
+    const ack = await ok<{ callId: string; participants: { userId: string; state: string }[] }>(fay2, 'call:join', { callId });
+    expect(ack.callId).toBe(callId);
+    expect((await back).userId).toBe(`fz-fay-${tag}`);
+    expect(ack.participants.map((p) => p.state)).toEqual(['joined', 'joined']);
+    await ok(fay2, 'media:create-transport', { callId, direction: 'recv' });
+    expect(ended).toEqual([]);
+    await ok(eve, 'call:end', { callId });
+  }));
 });
