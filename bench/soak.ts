@@ -33,7 +33,13 @@ async function main() {
   soak.countTimers();
   const before = await soak.footprint();
   const started = performance.now();
-  await soak.run(pairs, CYCLES, 20261204);
+  // In five legs, so memory's course shows (a plateau is the allocator keeping pages; a line is a leak).
+  const legs: (string | number)[][] = [['0', before.heapUsedMb, before.externalMb, before.rssMb]];
+  for (let leg = 1; leg <= 5; leg++) {
+    await soak.run(pairs, Math.round(CYCLES / 5), 20261204 + leg);
+    const f = await soak.footprint();
+    legs.push([String(Math.round((CYCLES / 5) * leg)), f.heapUsedMb, f.externalMb, f.rssMb]);
+  }
   const seconds = (performance.now() - started) / 1000;
   const after = await soak.footprint();
   soak.close();
@@ -53,11 +59,15 @@ async function main() {
   const a = flat(after);
   const rows = flat(before).map(([name, v], i) => [name, v, a[i][1], a[i][1] === v ? 'yes' : 'NO']);
   rows.push(['heap used MB (after a full GC)', before.heapUsedMb, after.heapUsedMb, `${(after.heapUsedMb - before.heapUsedMb).toFixed(2)} MB`]);
+  rows.push(['external MB (Buffers)', before.externalMb, after.externalMb, `${(after.externalMb - before.externalMb).toFixed(2)} MB`]);
   rows.push(['RSS MB', before.rssMb, after.rssMb, `${(after.rssMb - before.rssMb).toFixed(2)} MB`]);
   printTable(`Soak: ${CYCLES} call cycles over ${PAIRS} pairs in ${seconds.toFixed(1)} s (${(CYCLES / seconds).toFixed(0)} cycles/s), every end path, audio both ways through the SFU`, ['held', 'before', 'after', 'back to baseline'], rows);
+  printTable('Soak: memory over the run (after a full GC at each point)', ['cycles', 'heap used MB', 'external MB', 'RSS MB'], legs);
   console.log(`  end paths: ${JSON.stringify(Object.fromEntries(soak.paths))}`);
   console.log(`  refused or failed cycles: ${JSON.stringify(Object.fromEntries(soak.refusals))}`);
-  console.log(`  heap/RSS per 1,000 cycles: ${(((after.heapUsedMb - before.heapUsedMb) * 1000) / CYCLES).toFixed(3)} MB / ${(((after.rssMb - before.rssMb) * 1000) / CYCLES).toFixed(3)} MB`);
+  const [, firstLeg] = legs;
+  const perThousand = (from: number, to: number, span: number) => (((to - from) * 1000) / span).toFixed(3);
+  console.log(`  heap / RSS growth per 1,000 cycles: whole run ${perThousand(before.heapUsedMb, after.heapUsedMb, CYCLES)} / ${perThousand(before.rssMb, after.rssMb, CYCLES)} MB; after the first leg ${perThousand(Number(firstLeg[1]), after.heapUsedMb, CYCLES * 0.8)} / ${perThousand(Number(firstLeg[3]), after.rssMb, CYCLES * 0.8)} MB`);
   const leaked = rows.filter((r) => r[3] === 'NO');
   clients.redis?.disconnect();
   await clients.db.end();

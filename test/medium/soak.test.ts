@@ -32,9 +32,9 @@ describe('soak (shortened)', () => {
     const pairs = [0, 2, 4, 6].map((i) => [users[i], users[i + 1]] as [(typeof users)[0], (typeof users)[0]]);
     await soak.run(pairs, 20, 1); // warm-up: lazily made things (a router per worker, prepared statements) are part of the baseline
     soak.countTimers();
-    const { heapUsedMb: _h0, rssMb: _r0, ...before } = await soak.footprint();
+    const { heapUsedMb: _h0, rssMb: _r0, externalMb: _e0, ...before } = await soak.footprint();
     await soak.run(pairs, CYCLES, 20261204);
-    const { heapUsedMb: _h1, rssMb: _r1, ...after } = await soak.footprint();
+    const { heapUsedMb: _h1, rssMb: _r1, externalMb: _e1, ...after } = await soak.footprint();
     soak.close();
     if (after.timers !== before.timers) console.log('timers still pending, by where they were set:', soak.timerPlaces());
     expect([...soak.paths.keys()].sort()).toEqual(Object.keys(END_PATHS).sort()); // every path was taken

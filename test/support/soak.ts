@@ -54,6 +54,8 @@ export interface Footprint {
   /** Timers the gateway's own code (src/) set since the census began that are still pending. */
   timers: number;
   heapUsedMb: number;
+  /** Memory outside the JS heap that JS objects hold (Buffers and the like). */
+  externalMb: number;
   rssMb: number;
 }
 
@@ -179,6 +181,7 @@ export class Soak {
       perCallEntries,
       timers: this.timers.count,
       heapUsedMb: mem.heapUsed / 2 ** 20,
+      externalMb: mem.external / 2 ** 20,
       rssMb: mem.rss / 2 ** 20,
     };
   }
