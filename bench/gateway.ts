@@ -7,7 +7,8 @@
  * delay p99 of the gateway over the step's measurement window, and call setup (call:initiate
  * sent -> call:incoming at the callee, BENCH_GATEWAY_SAMPLES sequential calls between two
  * more members, then joined and ended) p50/p99. Every connection and every step broadcasts
- * presence to every member (PRESENCE_SCOPE=organization), the way a clinic's directory works.
+ * presence to every member (PRESENCE_SCOPE=organization, the default), the way a clinic's
+ * directory works; BENCH_GATEWAY_PRESENCE_SCOPE=staff|none measures the other scopes.
  */
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,7 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const STEPS = (process.env.BENCH_GATEWAY_STEPS ?? '1000,2500,5000').split(',').map(Number);
 const SAMPLES = Number(process.env.BENCH_GATEWAY_SAMPLES ?? 200);
 const CHILDREN = Number(process.env.BENCH_GATEWAY_CHILDREN ?? 2);
+const SCOPE = (process.env.BENCH_GATEWAY_PRESENCE_SCOPE ?? 'organization') as 'organization' | 'staff' | 'none';
 
 Logger.overrideLogger(['error']);
 
@@ -42,6 +44,7 @@ async function main() {
     RATE_CALL_REPEAT: '1000000/1m',
     RATE_SOCKET_EVENTS: '1000000/10s',
     RATE_USER_EVENTS: '1000000/10s',
+    PRESENCE_SCOPE: SCOPE,
   });
   const secret = t.config.JWT_SECRET;
   const children: ChildProcess[] = Array.from({ length: CHILDREN }, () => fork(join(__dirname, 'socket-crowd.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
@@ -106,7 +109,7 @@ async function main() {
     ]);
   }
   printTable(
-    `Gateway scale: connected members on one gateway process (presence on Redis, scope organization); crowd in ${CHILDREN} child processes; ${SAMPLES} sequential call setups per step`,
+    `Gateway scale: connected members on one gateway process (presence on Redis, PRESENCE_SCOPE=${SCOPE}); crowd in ${CHILDREN} child processes; ${SAMPLES} sequential call setups per step`,
     ['target', 'connected', 'refused', 'ramp s', 'heap KB/socket', 'RSS KB/socket', 'RSS MB', 'loop delay p99 ms', 'setup p50 ms', 'setup p99 ms'],
     rows,
   );
