@@ -69,3 +69,19 @@ export async function startServerProcess(env: Record<string, string>, startTimeo
     },
   };
 }
+
+/**
+ * Wraps a test body over gateway processes: when it fails, what each gateway logged (its
+ * warnings and errors, the tail) is printed before the failure, and `more` adds anything else.
+ */
+export function explainedBy(gateways: readonly ServerProcess[], more?: () => Promise<void>) {
+  return (fn: () => Promise<void>) => async () => {
+    try {
+      await fn();
+    } catch (err) {
+      gateways.forEach((g, i) => console.log(`[gateway ${i}] log tail:\n${g.output().slice(-6000)}`));
+      await more?.();
+      throw err;
+    }
+  };
+}

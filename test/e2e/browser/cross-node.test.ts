@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { connectWithToken, ensureTestDatabase, ok, signToken, TEST_DATABASE_URL } from '../../support/app';
 import { AdminPage, ClientPage, WAIT_MS, bothWays, eventually, expectReceivingFrom, launchChromium, uniqueUser } from '../../support/browser';
-import { startServerProcess, type ServerProcess } from '../../support/server-process';
+import { explainedBy, startServerProcess, type ServerProcess } from '../../support/server-process';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'cross-node-test-secret-0123456789abcdef01';
@@ -55,15 +55,9 @@ describe('browser: calls across three gateway processes', () => {
   });
 
   /** A failing test prints what each gateway logged (warnings and errors) and what each page was told. */
-  const explained = (fn: () => Promise<void>) => async () => {
-    try {
-      await fn();
-    } catch (err) {
-      gw.forEach((g, i) => console.log(`[gateway ${i}] log tail:\n${g.output().slice(-6000)}`));
-      for (const p of pages) if (p instanceof ClientPage) console.log(`[${p.userId}] events: ${(await p.events().catch(() => [])).map((e) => e.event).join(' ')}`);
-      throw err;
-    }
-  };
+  const explained = explainedBy(gw, async () => {
+    for (const p of pages) if (p instanceof ClientPage) console.log(`[${p.userId}] events: ${(await p.events().catch(() => [])).map((e) => e.event).join(' ')}`);
+  });
   const nodesOf = async (g: ServerProcess): Promise<NodeRow[]> => {
     const res = await fetch(`${g.url}/api/admin/nodes`, { headers: { authorization: `Bearer ${admin}` } });
     return res.ok ? ((await res.json()) as NodeRow[]) : [];

@@ -6,7 +6,7 @@
 import { Client } from 'pg';
 import type { Socket } from 'socket.io-client';
 import { connectWithToken, ensureTestDatabase, nextEvent, ok, signToken, TEST_DATABASE_URL } from '../../support/app';
-import { startServerProcess, type ServerProcess } from '../../support/server-process';
+import { explainedBy, startServerProcess, type ServerProcess } from '../../support/server-process';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'drain-on-stop-secret-0123456789abcdef0123';
@@ -36,18 +36,10 @@ describe('SIGTERM with another node up', () => {
     return s;
   };
   const owner = async (callId: string) => (await db.query<{ owner_id: string }>('SELECT owner_id FROM call_sessions WHERE id = $1', [callId])).rows[0]?.owner_id;
-  /** A failure prints what both gateways logged. */
-  const explained = async (fn: () => Promise<void>) => {
-    try {
-      await fn();
-    } catch (err) {
-      gw.forEach((g, i) => console.log(`[gateway ${i}] log tail:\n${g.output().slice(-6000)}`));
-      throw err;
-    }
-  };
+  const explained = explainedBy(gw);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  it('moves the live call to the other node instead of ending it, and exits 0', () => explained(async () => {
+  it('moves the live call to the other node instead of ending it, and exits 0', explained(async () => {
     const [a, b] = gw;
     const tag = process.pid;
     // Both nodes see each other.

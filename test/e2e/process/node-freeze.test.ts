@@ -12,7 +12,7 @@ import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import { connectWithToken, ensureTestDatabase, nextEvent, ok, signToken, TEST_DATABASE_URL } from '../../support/app';
-import { startServerProcess, type ServerProcess } from '../../support/server-process';
+import { explainedBy, startServerProcess, type ServerProcess } from '../../support/server-process';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'node-freeze-secret-0123456789abcdef012345';
@@ -72,15 +72,7 @@ describe('a frozen owner node that comes back', () => {
       await sleep(100);
     }
   };
-  /** A failure prints what each gateway logged. */
-  const explained = (fn: () => Promise<void>) => async () => {
-    try {
-      await fn();
-    } catch (err) {
-      gw.forEach((g, i) => console.log(`[gateway ${i}] log tail:\n${g.output().slice(-5000)}`));
-      throw err;
-    }
-  };
+  const explained = explainedBy(gw);
   const connect = async (g: ServerProcess, id: string) => {
     const s = await connectWithToken(g.url, signToken(SECRET, { sub: id, name: id }));
     sockets.push(s);
