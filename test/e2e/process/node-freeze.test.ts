@@ -78,6 +78,23 @@ describe('a frozen owner node that comes back', () => {
     sockets.push(s);
     return s;
   };
+  /** `caller` on one gateway calls `callee` on another, both answer; returns the call (placement is the test's to check). */
+  const answeredCall = async (callerAt: ServerProcess, callerId: string, calleeAt: ServerProcess, calleeId: string) => {
+    const caller = await connect(callerAt, callerId);
+    const callee = await connect(calleeAt, calleeId);
+    const ring = nextEvent<{ callId: string }>(callee, 'call:incoming');
+    const { callId } = await ok<{ callId: string }>(caller, 'call:initiate', { calleeIds: [calleeId], media: 'audio' });
+    await ring;
+    await ok(caller, 'call:join', { callId });
+    await ok(callee, 'call:join', { callId });
+    return { caller, callee, callId };
+  };
+  /** The three node ids, once c is serving again with no call of its own (after an earlier test froze it). */
+  const cServingEmpty = async () => {
+    const ids = await Promise.all(gw.map(async (g) => (await nodesOf(g)).find((n) => n.self)!.nodeId));
+    await until(() => nodesOf(gw[0]), (l) => l.filter((n) => n.alive).length === 3 && l.find((n) => n.nodeId === ids[2])!.calls === 0, 'c serving again, empty');
+    return ids;
+  };
 
   it('drops the call it lost without ending it, and the call ends normally on its new owner', explained(async () => {
     const [a, b, c] = gw;
@@ -92,13 +109,7 @@ describe('a frozen owner node that comes back', () => {
     }
     await until(() => nodesOf(a), (l) => ids.slice(0, 2).every((id) => l.find((n) => n.nodeId === id)?.calls === 1), 'the load seen from a');
 
-    const ann = await connect(a, `fz-ann-${tag}`);
-    const ben = await connect(b, `fz-ben-${tag}`);
-    const ring = nextEvent<{ callId: string }>(ben, 'call:incoming');
-    const { callId } = await ok<{ callId: string }>(ann, 'call:initiate', { calleeIds: [`fz-ben-${tag}`], media: 'audio' });
-    await ring;
-    await ok(ann, 'call:join', { callId });
-    await ok(ben, 'call:join', { callId });
+    const { caller: ann, callee: ben, callId } = await answeredCall(a, `fz-ann-${tag}`, b, `fz-ben-${tag}`);
     for (const s of [ann, ben]) await ok(s, 'media:create-transport', { callId, direction: 'send' });
     expect(await hostedBy(c)).toEqual([callId]);
     const ownerBefore = await redis.hget(`${prefix}call-owner`, callId);
@@ -143,15 +154,8 @@ describe('a frozen owner node that comes back', () => {
   it('a lost node whose call has no mirror: the call ends node_lost for both, every lock is freed, and the node that comes back does not bring it back', explained(async () => {
     const [a, b, c] = gw;
     const tag = `${process.pid}-2`;
-    const ids = await Promise.all(gw.map(async (g) => (await nodesOf(g)).find((n) => n.self)!.nodeId));
-    await until(() => nodesOf(a), (l) => l.filter((n) => n.alive).length === 3 && l.find((n) => n.nodeId === ids[2])!.calls === 0, 'c serving again, empty');
-    const cat = await connect(a, `fz-cat-${tag}`);
-    const dan = await connect(b, `fz-dan-${tag}`);
-    const ring = nextEvent<{ callId: string }>(dan, 'call:incoming');
-    const { callId } = await ok<{ callId: string }>(cat, 'call:initiate', { calleeIds: [`fz-dan-${tag}`], media: 'audio' });
-    await ring;
-    await ok(cat, 'call:join', { callId });
-    await ok(dan, 'call:join', { callId });
+    const ids = await cServingEmpty();
+    const { caller: cat, callee: dan, callId } = await answeredCall(a, `fz-cat-${tag}`, b, `fz-dan-${tag}`);
     expect(await redis.hget(`${prefix}call-owner`, callId)).toBe(`${ids[2]}|1`);
 
     const ended: { who: string; reason: string }[] = [];
@@ -183,16 +187,9 @@ describe('a frozen owner node that comes back', () => {
   it('a device connected to the frozen node: back from the freeze, the node closes its socket, and the device rejoins the call on its new owner', explained(async () => {
     const [a, b, c] = gw;
     const tag = `${process.pid}-3`;
-    const ids = await Promise.all(gw.map(async (g) => (await nodesOf(g)).find((n) => n.self)!.nodeId));
-    await until(() => nodesOf(a), (l) => l.filter((n) => n.alive).length === 3 && l.find((n) => n.nodeId === ids[2])!.calls === 0, 'c serving again, empty');
+    await cServingEmpty();
     // Eve on a calls Fay, whose device is connected to c; the call is placed on c (a and b carry load).
-    const eve = await connect(a, `fz-eve-${tag}`);
-    const fay = await connect(c, `fz-fay-${tag}`);
-    const ring = nextEvent<{ callId: string }>(fay, 'call:incoming');
-    const { callId } = await ok<{ callId: string }>(eve, 'call:initiate', { calleeIds: [`fz-fay-${tag}`], media: 'audio' });
-    await ring;
-    await ok(eve, 'call:join', { callId });
-    await ok(fay, 'call:join', { callId });
+    const { caller: eve, callee: fay, callId } = await answeredCall(a, `fz-eve-${tag}`, c, `fz-fay-${tag}`);
     expect(await hostedBy(c)).toEqual([callId]);
 
     const ended: string[] = [];
