@@ -134,6 +134,8 @@ export class CallRouting implements OnModuleInit {
   /** On the owner (or the node a new call is placed on). */
   private async serve(req: Relayed): Promise<{ data?: unknown; moved?: string }> {
     const store = this.store!;
+    // The call is being handed to another node: its media here is about to go, so wait and follow it.
+    if (req.callId) await store.moving(req.callId);
     if (req.callId && !this.registry.has(req.callId)) {
       // It was here and moved, or another node opened it meanwhile: that node answers.
       const owner = await store.ownerOf(req.callId);

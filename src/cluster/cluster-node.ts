@@ -176,19 +176,21 @@ export class ClusterNode implements OnApplicationBootstrap, OnApplicationShutdow
     const call = this.registry.get(callId);
     const owner = await store.ownerOf(callId);
     if (!call || !owner || owner.nodeId !== this.nodeId || !store.holds(callId)) return false;
-    store.mirror(callId, snapshotOf(call));
-    await store.flushMirrors();
-    try {
-      await this.relay!.request(target, 'adopt', { callId, from: owner });
-    } catch (err) {
-      // Not taken (or the answer was lost): whoever holds the record now hosts it.
-      this.logger.warn({ callId, target, err: (err as Error).message }, 'call not moved');
-      const now = await store.ownerOf(callId);
-      if (!now || now.nodeId === this.nodeId) return false;
-    }
-    store.disown(callId);
-    this.handoff.abandon(callId);
-    return true;
+    return store.moveOut(callId, async () => {
+      store.mirror(callId, snapshotOf(call));
+      await store.flushMirrors();
+      try {
+        await this.relay!.request(target, 'adopt', { callId, from: owner });
+      } catch (err) {
+        // Not taken (or the answer was lost): whoever holds the record now hosts it.
+        this.logger.warn({ callId, target, err: (err as Error).message }, 'call not moved');
+        const now = await store.ownerOf(callId);
+        if (!now || now.nodeId === this.nodeId) return false;
+      }
+      store.disown(callId);
+      this.handoff.abandon(callId);
+      return true;
+    });
   }
 
   /** SIGTERM: with other nodes serving, the calls move there instead of ending. */

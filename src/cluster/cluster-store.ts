@@ -68,6 +68,8 @@ return 1`;
 export class ClusterStore implements CallOwnership {
   private readonly logger = new Logger('Cluster');
   private readonly epochs = new Map<string, number>();
+  /** Calls this node is handing to another node, until the hand-over's outcome is known. */
+  private readonly leaving = new Map<string, Promise<unknown>>();
   private leaseUntil = 0;
   /** The last heartbeat failed against Redis (rather than not being attempted). */
   private unreachable = false;
@@ -282,6 +284,26 @@ export class ClusterStore implements CallOwnership {
       }
     }
     return { lost, restored };
+  }
+
+  /**
+   * Hands the call to another node (`handOver`): until that settles, `moving(callId)` tells
+   * request handlers to wait, so no request is served on the media this node is about to drop
+   * while the new owner already rebuilds it (and the mirror the new owner read stays the truth).
+   */
+  async moveOut<T>(callId: string, handOver: () => Promise<T>): Promise<T> {
+    const outcome = handOver();
+    this.leaving.set(callId, outcome.catch(() => undefined));
+    try {
+      return await outcome;
+    } finally {
+      this.leaving.delete(callId);
+    }
+  }
+
+  /** Settles once the hand-over of the call under way on this node (if any) is done. */
+  moving(callId: string): Promise<unknown> | undefined {
+    return this.leaving.get(callId);
   }
 
   /** This process gave the call up (moved or taken): it stops acting on it, the record is not touched. */

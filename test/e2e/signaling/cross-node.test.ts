@@ -205,6 +205,38 @@ describe('a call across gateway nodes', () => {
     await ok(cal, 'call:end', { callId });
     expect((await ended).reason).toBe('completed');
   });
+
+  it('a request sent through the draining node the moment media:reconnect arrives is served by the new owner, not by the media being dropped', async () => {
+    // Both on one node that still serves (the last test drained one): loads tie, so the call stays there.
+    const serving = await adminNodes(nodes[0].url);
+    const here = (await Promise.all(nodes.map((n) => adminNodes(n.url)))).findIndex((l) => serving.find((n) => n.nodeId === l.find((m) => m.self)!.nodeId)!.state === 'serving');
+    const eve = await connect(nodes[here], id('eve'));
+    const fay = await connect(nodes[here], id('fay'));
+    const { callId } = await seatedCall(eve, fay, id('eve'), id('fay'));
+    const [from] = ownerOf(callId);
+    expect(nodes.indexOf(from)).toBe(here);
+    // Both rebuild at once, as a browser does: no waiting for the drain's answer.
+    const rebuilt = [eve, fay].map(
+      (s) =>
+        new Promise<{ ok: boolean; data?: { transportId: string; iceCandidates: { address: string }[] } }>((resolve) =>
+          s.once('media:reconnect', () => s.emit('media:create-transport', { callId, direction: 'send' }, resolve)),
+        ),
+    );
+    const fromId = (await adminNodes(from.url)).find((n) => n.self)!.nodeId;
+    const drain = await fetch(`${from.url}/api/admin/nodes/${fromId}/drain`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
+    expect(await drain.json()).toMatchObject({ moved: 1, remaining: 0 });
+    const [to] = ownerOf(callId);
+    expect([-1, here]).not.toContain(nodes.indexOf(to));
+    for (const [i, ack] of (await Promise.all(rebuilt)).entries()) {
+      expect(ack).toMatchObject({ ok: true });
+      // Made on the new owner's workers (its announced address), and still there after the old node dropped the call.
+      expect(new Set(ack.data!.iceCandidates.map((c) => c.address))).toEqual(new Set([`192.0.2.${nodes.indexOf(to) + 1}`]));
+      await ok([eve, fay][i], 'media:restart-ice', { transportId: ack.data!.transportId });
+    }
+    const ended = nextEvent<{ reason: string }>(fay, 'call:ended');
+    await ok(eve, 'call:end', { callId });
+    expect((await ended).reason).toBe('completed');
+  });
 });
 
 async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
