@@ -18,16 +18,35 @@ export type Kind = 'audio' | 'video';
 export interface RoomHandle {
   readonly workerPid: number;
   readonly rtpCapabilities: ms.RtpCapabilities;
-  /** A comedia PlainTransport for a participant's outgoing media; returns its local port. */
-  createIngest(userId: string): Promise<{ transportId: string; port: number }>;
+  /**
+   * A comedia PlainTransport for a participant's outgoing media; returns its local port.
+   * `srtp`: the media arrives SRTP-encrypted with that suite, and `srtpParameters` is this
+   * transport's key; the sender's key is given with keyIngest().
+   */
+  createIngest(userId: string, srtp?: ms.SrtpCryptoSuite): Promise<Ingest>;
+  /** SRTP: the sender's key (the comedia transport learns the sender's address from its first packet). */
+  keyIngest(transportId: string, srtpParameters: ms.SrtpParameters): Promise<void>;
   produce(userId: string, transportId: string, kind: Kind, rtpParameters: ms.RtpParameters): Promise<string>;
-  /** A PlainTransport sending to a local UDP port. */
-  createEgress(userId: string, port: number): Promise<string>;
-  /** Creates the consumer paused, then resumes it (as for a browser). */
-  consume(userId: string, transportId: string, producerId: string, caps: ms.RtpCapabilities): Promise<string>;
+  /** A PlainTransport sending to a local UDP port; `srtp`: SRTP to a receiver with that key (and suite). */
+  createEgress(userId: string, port: number, srtp?: ms.SrtpParameters): Promise<Egress>;
+  /** Creates the consumer paused, then resumes it (as for a browser); returns it with what it sends. */
+  consume(userId: string, transportId: string, producerId: string, caps: ms.RtpCapabilities): Promise<{ consumerId: string; rtpParameters: ms.RtpParameters }>;
+  /** The sending side's bandwidth estimate of an egress transport (bps): it moves only when receivers send feedback. */
+  egressBitrate(transportId: string): Promise<number | undefined>;
   /** The worker's outbound packet counter for one consumer. */
   consumerPackets(userId: string, consumerId: string): Promise<number>;
   close(): void;
+}
+
+export interface Ingest {
+  transportId: string;
+  port: number;
+  srtpParameters?: ms.SrtpParameters;
+}
+
+export interface Egress {
+  transportId: string;
+  srtpParameters?: ms.SrtpParameters;
 }
 
 export interface MediaSystem {
@@ -58,7 +77,12 @@ export class OursSystem implements MediaSystem {
   readonly label = 'ours' as const;
   private readonly svc: MediaService;
 
-  constructor(s: SystemSettings) {
+  /** Its own media layer from `s`, or the one of a running gateway (then start() and close() are the gateway's). */
+  constructor(s: SystemSettings | MediaService) {
+    if (s instanceof MediaService) {
+      this.svc = s;
+      return;
+    }
     this.svc = new MediaService(
       loadConfig(
         {},
@@ -91,26 +115,35 @@ export class OursSystem implements MediaSystem {
     const svc = this.svc;
     await svc.openRoom(callId, noopSink);
     const room = svc.room(callId);
+    const plain = new Map<string, ms.PlainTransport>();
     return {
       workerPid: room.host.pid,
       rtpCapabilities: room.rtpCapabilities,
-      async createIngest(userId) {
-        const t = await createPlainTransport(room, userId, { comedia: true });
-        return { transportId: t.id, port: t.tuple.localPort };
+      async createIngest(userId, srtp) {
+        const t = await createPlainTransport(room, userId, { comedia: true, srtp });
+        plain.set(t.id, t);
+        return { transportId: t.id, port: t.tuple.localPort, srtpParameters: t.srtpParameters };
+      },
+      async keyIngest(transportId, srtpParameters) {
+        await plain.get(transportId)!.connect({ srtpParameters });
       },
       async produce(userId, transportId, kind, rtpParameters) {
         const p = await room.produce(userId, { transportId, kind, source: kind === 'audio' ? 'mic' : 'camera', rtpParameters });
         return p.producerId;
       },
-      async createEgress(userId, port) {
-        const t = await createPlainTransport(room, userId, { comedia: false });
-        await t.connect({ ip: '127.0.0.1', port });
-        return t.id;
+      async createEgress(userId, port, srtp) {
+        const t = await createPlainTransport(room, userId, { comedia: false, srtp: srtp?.cryptoSuite });
+        plain.set(t.id, t);
+        await t.connect({ ip: '127.0.0.1', port, ...(srtp ? { srtpParameters: srtp } : {}) });
+        return { transportId: t.id, srtpParameters: t.srtpParameters };
       },
       async consume(userId, transportId, producerId, rtpCapabilities) {
         const ack = await room.consume(userId, { transportId, producerId, rtpCapabilities });
         await room.resumeConsumer(userId, ack.consumerId);
-        return ack.consumerId;
+        return { consumerId: ack.consumerId, rtpParameters: ack.rtpParameters as ms.RtpParameters };
+      },
+      async egressBitrate(transportId) {
+        return (await plain.get(transportId)!.getStats())[0]?.availableOutgoingBitrate;
       },
       async consumerPackets(userId, consumerId) {
         return (await consumerStats(room, userId, consumerId)).packetCount;
@@ -154,26 +187,32 @@ export class BareSystem implements MediaSystem {
     return {
       workerPid: host.pid,
       rtpCapabilities: router.rtpCapabilities,
-      async createIngest() {
-        const t = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: true });
+      async createIngest(_userId, srtp) {
+        const t = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: true, ...(srtp ? { enableSrtp: true, srtpCryptoSuite: srtp } : {}) });
         transports.set(t.id, t);
-        return { transportId: t.id, port: t.tuple.localPort };
+        return { transportId: t.id, port: t.tuple.localPort, srtpParameters: t.srtpParameters };
+      },
+      async keyIngest(transportId, srtpParameters) {
+        await transports.get(transportId)!.connect({ srtpParameters });
       },
       async produce(_userId, transportId, kind, rtpParameters) {
         const p = await transports.get(transportId)!.produce({ kind, rtpParameters });
         return p.id;
       },
-      async createEgress(_userId, port) {
-        const t = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: false });
-        await t.connect({ ip: '127.0.0.1', port });
+      async createEgress(_userId, port, srtp) {
+        const t = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: false, ...(srtp ? { enableSrtp: true, srtpCryptoSuite: srtp.cryptoSuite } : {}) });
+        await t.connect({ ip: '127.0.0.1', port, ...(srtp ? { srtpParameters: srtp } : {}) });
         transports.set(t.id, t);
-        return t.id;
+        return { transportId: t.id, srtpParameters: t.srtpParameters };
       },
       async consume(_userId, transportId, producerId, rtpCapabilities) {
         const c = await transports.get(transportId)!.consume({ producerId, rtpCapabilities, paused: true });
         await c.resume();
         consumers.set(c.id, c);
-        return c.id;
+        return { consumerId: c.id, rtpParameters: c.rtpParameters };
+      },
+      async egressBitrate(transportId) {
+        return (await transports.get(transportId)!.getStats())[0]?.availableOutgoingBitrate;
       },
       async consumerPackets(_userId, consumerId) {
         const out = (await consumers.get(consumerId)!.getStats()).find((s) => s.type === 'outbound-rtp');

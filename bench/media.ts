@@ -63,6 +63,25 @@
  * BENCH_MEDIA_LISTENERS, default 10,25,50,100,200; each listener one PlainTransport and two
  * consumers), measured the same way for both systems.
  *
+ * Then the therapy-group ramp again with encrypted media, once per BENCH_MEDIA_SRTP scenario
+ * (default `aes-gcm/transport-cc,aes-cm/remb`: AEAD_AES_128_GCM, what Chrome negotiates over
+ * DTLS-SRTP, with transport-wide congestion control; AES_CM_128_HMAC_SHA1_80 with REMB), each
+ * given BENCH_MEDIA_SRTP_SECONDS (120 s). The systems' transports are SRTP plain transports,
+ * and browsers are stood in for by generator mediasoup workers (BENCH_MEDIA_GEN_WORKERS, default
+ * as many as the systems have; bench/media-srtp.ts): the benchmark's plain RTP is encrypted by a
+ * generator router towards the system's ingest (the generator is the sender of transport-cc /
+ * abs-send-time, so the system's transport-cc or REMB feedback goes back to it), and what the
+ * system forwards is received by SRTP transports of generator routers, one producer per
+ * consumer, so it is decrypted, counted, NACKed and answered with feedback. Loss is counted at
+ * those producers by sequence number (their packetCount and packetsLost); the generator
+ * workers' CPU is printed apart, and a generator worker over the CPU limit ends both ramps as a
+ * host limit. "egress BWE kbps" is the systems' own bandwidth estimate towards the receivers:
+ * with transport-cc it rises from its start (600 kbps) to what the room sends, proof that the
+ * feedback arrives and is used. REMB packets are sent and parsed both ways as well, but the
+ * GoogCC of mediasoup 3.27 runs on packet feedback only and drops REMB reports (its worker's
+ * debug log says "Received REMB for packet feedback only GoogCC"), so with REMB the estimate
+ * stays at its start.
+ *
  * The generator is kept cheap (one timer, pre-built packets in ring buffers, one connected
  * socket per participant, no allocation per packet), but receiving ~10,000 packets/s per room
  * in Node costs about as much CPU as forwarding them, and on a 2-core machine it shares the
@@ -83,6 +102,7 @@ import type { types as ms } from 'mediasoup';
 import { loadMediaCodecs } from '../src/media/media.service';
 import { cpuDelta, cpuSnapshot, udpDropsByPort } from './media-probe';
 import { Generator, OPUS_PT, Receiver, SenderGroup, Sender, VP8_PT, type RateSettings, type RecvCounters } from './media-rtp';
+import { capsWith, GenPool, type GenRouter, type SrtpScenario } from './media-srtp';
 import { BareSystem, OursSystem, type Kind, type MediaSystem, type RoomHandle } from './media-systems';
 import { printTable } from './stats';
 
@@ -110,6 +130,20 @@ const MAX_WORKER_CPU_PCT = env('BENCH_MEDIA_MAX_WORKER_CPU_PCT', 90);
 const MIN_SENT_PCT = env('BENCH_MEDIA_MIN_SENT_PCT', 97);
 const RTC_MIN_PORT = env('BENCH_MEDIA_RTC_MIN_PORT', 40000);
 const RECV_BUFFER = env('BENCH_MEDIA_RECV_BUFFER_BYTES', 1 << 20);
+/** Each SRTP scenario's own time for its room ramp (on top of BENCH_MEDIA_MAX_SECONDS). */
+const SRTP_SECONDS = env('BENCH_MEDIA_SRTP_SECONDS', 120);
+const GEN_WORKERS = env('BENCH_MEDIA_GEN_WORKERS', WORKERS);
+const SUITES: Record<string, ms.SrtpCryptoSuite> = { 'aes-gcm': 'AEAD_AES_128_GCM', 'aes-cm': 'AES_CM_128_HMAC_SHA1_80' };
+/** `cipher/feedback` pairs: aes-gcm or aes-cm, with transport-cc or remb; empty to leave SRTP out. */
+const SRTP_SCENARIOS: SrtpScenario[] = (process.env.BENCH_MEDIA_SRTP ?? 'aes-gcm/transport-cc,aes-cm/remb')
+  .split(',')
+  .map((x) => x.trim())
+  .filter(Boolean)
+  .map((x) => {
+    const [cipher, feedback] = x.split('/');
+    if (!SUITES[cipher] || (feedback !== 'transport-cc' && feedback !== 'remb')) throw new Error(`BENCH_MEDIA_SRTP: ${x} is not aes-gcm|aes-cm / transport-cc|remb`);
+    return { suite: SUITES[cipher], feedback };
+  });
 /** Share of the run's time given to the room ramp; the speaker ramp gets the rest. */
 const ROOM_PHASE_SHARE = 0.72;
 
@@ -123,6 +157,11 @@ const RATE: RateSettings = {
   keyframeIntervalMs: env('BENCH_MEDIA_KEYFRAME_SECONDS', 2) * 1000,
 };
 
+const median = (xs: number[]) => {
+  if (!xs.length) return NaN;
+  const v = [...xs].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)];
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
@@ -149,16 +188,6 @@ const videoParameters = (ssrc: number): ms.RtpParameters => ({
   rtcp: { cname: `bench-${ssrc}`, reducedSize: true },
 });
 
-/** The router's capabilities less congestion-control feedback the plain receivers never send. */
-function receiverCaps(caps: ms.RtpCapabilities): ms.RtpCapabilities {
-  return {
-    codecs: (caps.codecs ?? []).map((c) => ({
-      ...c,
-      rtcpFeedback: (c.rtcpFeedback ?? []).filter((fb) => fb.type !== 'transport-cc' && fb.type !== 'goog-remb'),
-    })),
-    headerExtensions: (caps.headerExtensions ?? []).filter((h) => !/transport-wide-cc|abs-send-time/.test(h.uri)),
-  };
-}
 
 interface ConsumerRef {
   userId: string;
@@ -172,8 +201,14 @@ interface ProducerPair {
   video: string;
 }
 
+/** An SRTP room's ends: its scenario and its generator router (bench/media-srtp.ts). */
+interface SrtpEnds {
+  scenario: SrtpScenario;
+  router: GenRouter;
+}
+
 /** One router of one system with its senders, receivers and consumers. */
-class LoadRoom {
+export class LoadRoom {
   readonly group = new SenderGroup();
   readonly recv: RecvCounters = { count: 0, span: 0 };
   readonly receivers: Receiver[] = [];
@@ -181,43 +216,91 @@ class LoadRoom {
   readonly producers: ProducerPair[] = [];
   /** The workers' sockets of the participants' comedia transports. */
   readonly ingressPorts: number[] = [];
+  /** The system's transports towards the receivers. */
+  readonly egressIds: string[] = [];
   private readonly caps: ms.RtpCapabilities;
 
   constructor(
     readonly handle: RoomHandle,
     private readonly gen: Generator,
+    readonly srtp?: SrtpEnds,
   ) {
-    this.caps = receiverCaps(handle.rtpCapabilities);
+    this.caps = capsWith(handle.rtpCapabilities, srtp?.scenario.feedback ?? 'none');
     gen.add(this.group);
   }
 
   async addSender(userId: string): Promise<ProducerPair> {
     const h = this.handle;
-    const { transportId, port } = await h.createIngest(userId);
-    this.ingressPorts.push(port);
     const audioSsrc = nextSsrc++;
     const videoSsrc = nextSsrc++;
-    const audio = await h.produce(userId, transportId, 'audio', audioParameters(audioSsrc));
-    const video = await h.produce(userId, transportId, 'video', videoParameters(videoSsrc));
-    this.group.senders.push(await Sender.open(port, this.group.counters, RATE, audioSsrc, videoSsrc));
+    const plain = { audio: audioParameters(audioSsrc), video: videoParameters(videoSsrc) };
+    let sendTo: number;
+    let audio: string;
+    let video: string;
+    if (this.srtp) {
+      // plain RTP -> generator router -> SRTP (with transport-cc or REMB) -> the system's ingest
+      const { suite } = this.srtp.scenario;
+      const end = await this.srtp.router.sender(suite);
+      const { transportId, port, srtpParameters } = await h.createIngest(userId, suite);
+      this.ingressPorts.push(port);
+      await h.keyIngest(transportId, end.key);
+      const sent = await end.connect(port, srtpParameters!, plain, capsWith(this.srtp.router.rtpCapabilities, this.srtp.scenario.feedback));
+      audio = await h.produce(userId, transportId, 'audio', sent.audio);
+      video = await h.produce(userId, transportId, 'video', sent.video);
+      sendTo = end.port;
+    } else {
+      const { transportId, port } = await h.createIngest(userId);
+      this.ingressPorts.push(port);
+      audio = await h.produce(userId, transportId, 'audio', plain.audio);
+      video = await h.produce(userId, transportId, 'video', plain.video);
+      sendTo = port;
+    }
+    this.group.senders.push(await Sender.open(sendTo, this.group.counters, RATE, audioSsrc, videoSsrc));
     const pair = { userId, audio, video };
     this.producers.push(pair);
     return pair;
   }
 
-  /** A receiving PlainTransport + socket for `userId`, consuming every producer listed. */
+  /**
+   * A receiving PlainTransport for `userId`, consuming every producer listed: to a socket of
+   * this process, or (SRTP) to a generator router that decrypts, counts and answers feedback.
+   */
   async addReceiver(userId: string, from: ProducerPair[]): Promise<void> {
+    const kinds = from.flatMap((p) => (['audio', 'video'] as const).map((kind) => ({ producerId: p[kind], kind })));
+    if (this.srtp) {
+      const end = await this.srtp.router.receiver(this.srtp.scenario.suite);
+      const { transportId, srtpParameters } = await this.handle.createEgress(userId, end.port, end.key);
+      this.egressIds.push(transportId);
+      await end.connect(srtpParameters!);
+      await Promise.all(
+        kinds.map(async ({ producerId, kind }) => {
+          const c = await this.handle.consume(userId, transportId, producerId, this.caps);
+          await end.sink(kind, c.rtpParameters);
+          this.consumers.push({ userId, consumerId: c.consumerId, kind });
+        }),
+      );
+      return;
+    }
     const rx = await Receiver.open(this.recv, RECV_BUFFER);
     this.receivers.push(rx);
-    const transportId = await this.handle.createEgress(userId, rx.port);
+    const { transportId } = await this.handle.createEgress(userId, rx.port);
+    this.egressIds.push(transportId);
     await Promise.all(
-      from.flatMap((p) =>
-        (['audio', 'video'] as const).map(async (kind) => {
-          const consumerId = await this.handle.consume(userId, transportId, p[kind], this.caps);
-          this.consumers.push({ userId, consumerId, kind });
-        }),
-      ),
+      kinds.map(async ({ producerId, kind }) => {
+        const { consumerId } = await this.handle.consume(userId, transportId, producerId, this.caps);
+        this.consumers.push({ userId, consumerId, kind });
+      }),
     );
+  }
+
+  /** The receiving sockets (this process's, or the generator's). */
+  rxPorts(): number[] {
+    return this.srtp ? this.srtp.router.recvPorts : this.receivers.map((r) => r.port);
+  }
+
+  /** Packets received and expected at the receiving ends so far. */
+  async received(): Promise<RecvCounters> {
+    return this.srtp ? this.srtp.router.received() : { ...this.recv };
   }
 
   close(): void {
@@ -225,18 +308,19 @@ class LoadRoom {
     for (const s of this.group.senders) s.close();
     for (const r of this.receivers) r.close();
     this.handle.close();
+    this.srtp?.router.close();
   }
 }
 
-async function groupRoom(sys: MediaSystem, gen: Generator, id: string): Promise<LoadRoom> {
-  const room = new LoadRoom(await sys.openRoom(id), gen);
+export async function groupRoom(sys: MediaSystem, gen: Generator, id: string, srtp?: { scenario: SrtpScenario; pool: GenPool }): Promise<LoadRoom> {
+  const room = new LoadRoom(await sys.openRoom(id), gen, srtp && { scenario: srtp.scenario, router: await srtp.pool.openRouter(sys.label) });
   const users = Array.from({ length: PARTICIPANTS }, (_, i) => `${id}-p${i}`);
   const pairs = await Promise.all(users.map((u) => room.addSender(u)));
   await Promise.all(users.map((u) => room.addReceiver(u, pairs.filter((p) => p.userId !== u))));
   return room;
 }
 
-interface Row {
+export interface Row {
   system: 'ours' | 'bare';
   step: number;
   consumers: number;
@@ -263,11 +347,16 @@ interface Row {
   benchCpu: number;
   sendCpu: number;
   hostCpu: number;
+  /** SRTP: cores, per generator worker (the browsers' stand-ins at both ends). */
+  genCpu: number[];
+  /** SRTP: median bandwidth estimate of the egress transports (kbps), moved by the receivers' feedback. */
+  bweKbps: number;
   note: string;
 }
 
-interface Run {
+export interface Run {
   sys: MediaSystem;
+  srtp?: { scenario: SrtpScenario; pool: GenPool };
   rooms: LoadRoom[];
   rows: Row[];
   lastOk?: Row;
@@ -295,11 +384,12 @@ const DRAIN_MS = 250;
  * that system's senders are stopped and drained, so every count covers exactly the packets of
  * the measured window, and CPU per packet needs no clock alignment.
  */
-async function measure(gen: Generator, run: Run, step: number): Promise<Row> {
+export async function measure(gen: Generator, run: Run, step: number): Promise<Row> {
   const { sys, rooms } = run;
   const setActive = (on: boolean) => rooms.forEach((r) => gen.setActive(r.group, on));
   const workers = sys.workers();
-  const rxPorts = new Set(rooms.flatMap((r) => r.receivers.map((x) => x.port)));
+  const genWorkers = run.srtp?.pool.workers() ?? [];
+  const rxPorts = new Set(rooms.flatMap((r) => r.rxPorts()));
   const inPorts = new Set(rooms.flatMap((r) => r.ingressPorts));
   const drops = () => {
     const byPort = udpDropsByPort();
@@ -310,7 +400,8 @@ async function measure(gen: Generator, run: Run, step: number): Promise<Row> {
     }
     return { rx, ingress };
   };
-  const recvTotals = () => rooms.reduce((a, r) => ({ count: a.count + r.recv.count, span: a.span + r.recv.span }), { count: 0, span: 0 });
+  const recvTotals = async () =>
+    (await Promise.all(rooms.map((r) => r.received()))).reduce((a, r) => ({ count: a.count + r.count, span: a.span + r.span }), { count: 0, span: 0 });
   const sentTotals = () => rooms.reduce((a, r) => ({ sent: a.sent + r.group.counters.sent, skipped: a.skipped + r.group.counters.skipped }), { sent: 0, skipped: 0 });
 
   setActive(true);
@@ -318,11 +409,11 @@ async function measure(gen: Generator, run: Run, step: number): Promise<Row> {
   setActive(false);
   await sleep(DRAIN_MS);
   const f0 = await forwarded(rooms);
-  const r0 = recvTotals();
+  const r0 = await recvTotals();
   const g0 = sentTotals();
   const b0 = gen.busyMs;
   const d0 = drops();
-  const c0 = await cpuSnapshot(workers);
+  const c0 = await cpuSnapshot([...workers, ...genWorkers]);
 
   setActive(true);
   gen.maxGapMs = 0;
@@ -333,9 +424,10 @@ async function measure(gen: Generator, run: Run, step: number): Promise<Row> {
   const maxStallMs = gen.maxGapMs;
   await sleep(DRAIN_MS);
 
-  const c1 = await cpuSnapshot(workers);
+  const c1 = await cpuSnapshot([...workers, ...genWorkers]);
   const d1 = drops();
-  const r1 = recvTotals();
+  const r1 = await recvTotals();
+  const bwe = run.srtp ? await Promise.all(rooms.flatMap((r) => r.egressIds.map((id) => r.handle.egressBitrate(id)))) : [];
   const g1 = sentTotals();
   const b1 = gen.busyMs;
   const f1 = await forwarded(rooms);
@@ -392,21 +484,25 @@ async function measure(gen: Generator, run: Run, step: number): Promise<Row> {
     benchCpu: cpu.procMs / 1000 / seconds,
     sendCpu: (b1 - b0) / 1000 / seconds,
     hostCpu: cpu.host,
+    genCpu: genWorkers.map((w) => (cpu.workerMs.get(w.pid) ?? NaN) / 1000 / seconds),
+    bweKbps: median(bwe.filter((b): b is number => typeof b === 'number')) / 1000,
     note: '',
   };
 }
 
-interface Verdict {
+export interface Verdict {
   reason: string;
   /** The host (load generator, receivers, other programs), not the SFU, is the limit. */
   host: boolean;
 }
 
-function verdict(r: Row): Verdict | undefined {
+export function verdict(r: Row): Verdict | undefined {
   if (r.video[0] < r.video[1]) return { reason: `video forwarded by only ${r.video[0]}/${r.video[1]} video consumers`, host: false };
   if (!(r.sfuLossPct <= MAX_LOSS_PCT)) return { reason: `loss ${f2(r.sfuLossPct)} % > ${MAX_LOSS_PCT} % in the SFU path`, host: false };
   const hot = Math.max(...r.workerCpu);
   if (hot * 100 > MAX_WORKER_CPU_PCT) return { reason: `a worker at ${int(hot * 100)} % of a core > ${MAX_WORKER_CPU_PCT} %`, host: false };
+  const genHot = Math.max(0, ...r.genCpu);
+  if (genHot * 100 > MAX_WORKER_CPU_PCT) return { reason: `a generator worker at ${int(genHot * 100)} % of a core > ${MAX_WORKER_CPU_PCT} %`, host: true };
   if (!(r.rxDropPct <= MAX_LOSS_PCT)) return { reason: `the benchmark's receivers dropped ${f2(r.rxDropPct)} % (> ${MAX_LOSS_PCT} %)`, host: true };
   if (!(r.sentPct >= MIN_SENT_PCT)) return { reason: `the generator sent ${f1(r.sentPct)} % of the offered load (< ${MIN_SENT_PCT} %)`, host: true };
   return undefined;
@@ -446,19 +542,20 @@ function progress(r: Run): string {
   return `${r.sys.label} ${f2(row.usPerPkt)} µs/pkt, loss ${f2(row.sfuLossPct)} % (+${f2(row.rxDropPct)} % at our receivers)${r.stopped ? ', stopped' : ''}`;
 }
 
-async function roomRamp(gen: Generator, systems: MediaSystem[], deadline: number): Promise<Run[]> {
-  const runs: Run[] = systems.map((sys) => ({ sys, rooms: [], rows: [] }));
+async function roomRamp(gen: Generator, systems: MediaSystem[], deadline: number, srtp?: { scenario: SrtpScenario; pool: GenPool }): Promise<Run[]> {
+  const runs: Run[] = systems.map((sys) => ({ sys, srtp, rooms: [], rows: [] }));
+  const cap = srtp ? `time cap (BENCH_MEDIA_SRTP_SECONDS=${SRTP_SECONDS})` : `time cap (BENCH_MEDIA_MAX_SECONDS=${MAX_SECONDS})`;
   let lastStepMs = 0;
   for (let n = ROOM_STEP, i = 0; n <= MAX_ROOMS; n += ROOM_STEP, i++) {
     const live = runs.filter((r) => !r.stopped);
     if (!live.length) break;
     if (Date.now() + lastStepMs * 1.15 > deadline) {
-      for (const r of live) r.stopped = `time cap (BENCH_MEDIA_MAX_SECONDS=${MAX_SECONDS})`;
+      for (const r of live) r.stopped = cap;
       break;
     }
     const t0 = Date.now();
     for (const run of live) {
-      while (run.rooms.length < n) run.rooms.push(await groupRoom(run.sys, gen, `${run.sys.label}-room${run.rooms.length + 1}`));
+      while (run.rooms.length < n) run.rooms.push(await groupRoom(run.sys, gen, `${run.sys.label}-room${run.rooms.length + 1}`, srtp));
     }
     await step(gen, live, n, i);
     lastStepMs = Date.now() - t0;
@@ -521,6 +618,7 @@ function projectedConsumersPerWorker(r: Row): number {
 }
 
 function printRamp(title: string, stepName: string, runs: Run[]): void {
+  const srtp = runs.some((r) => r.srtp);
   const rows = runs
     .flatMap((r) => r.rows)
     .sort((a, b) => a.step - b.step || a.system.localeCompare(b.system))
@@ -542,7 +640,8 @@ function printRamp(title: string, stepName: string, runs: Run[]): void {
       f1(r.sentPct),
       int(r.maxStallMs),
       `${f1(r.benchCpu * 100)} (${f1(r.sendCpu * 100)})`,
-      `${f1(r.hostCpu * 100)} (${f1(Math.max(0, r.hostCpu - r.benchCpu - r.workerCpu.reduce((a, b) => a + b, 0)) * 100)})`,
+      ...(srtp ? [perWorker(r.genCpu, (c) => f1(c * 100)), int(r.bweKbps)] : []),
+      `${f1(r.hostCpu * 100)} (${f1(Math.max(0, r.hostCpu - r.benchCpu - [...r.workerCpu, ...r.genCpu].reduce((a, b) => a + b, 0)) * 100)})`,
       r.note,
     ]);
   printTable(
@@ -565,6 +664,7 @@ function printRamp(title: string, stepName: string, runs: Run[]): void {
       'sent %',
       'gen stall ms',
       'bench proc CPU % (send loop)',
+      ...(srtp ? ['generator workers CPU % (each)', 'egress BWE kbps (median)'] : []),
       `host CPU % of ${os.cpus().length * 100} (other programs)`,
       'note',
     ],
@@ -596,9 +696,9 @@ async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
   const start = Date.now();
   const watchdog = setTimeout(() => {
-    console.error(`bench:media: still running ${MAX_SECONDS + 90} s after start; giving up`);
+    console.error(`bench:media: still running ${MAX_SECONDS + SRTP_SCENARIOS.length * SRTP_SECONDS + 90} s after start; giving up`);
     process.exit(1);
-  }, (MAX_SECONDS + 90) * 1000);
+  }, (MAX_SECONDS + SRTP_SCENARIOS.length * SRTP_SECONDS + 90) * 1000);
   watchdog.unref();
 
   const mediaCodecs = loadMediaCodecs();
@@ -628,14 +728,31 @@ async function main(): Promise<void> {
 
   const roomRuns = await roomRamp(gen, [ours, bare], start + MAX_SECONDS * 1000 * ROOM_PHASE_SHARE);
   const speakerRuns = await speakerRamp(gen, [ours, bare], start + MAX_SECONDS * 1000);
+  const pool = new GenPool({ numWorkers: GEN_WORKERS, rtcMinPort: RTC_MIN_PORT + 10000, rtcMaxPort: RTC_MIN_PORT + 14999, workerBin, mediaCodecs });
+  if (SRTP_SCENARIOS.length) await pool.start();
+  const srtpRuns: { scenario: SrtpScenario; name: string; runs: Run[] }[] = [];
+  for (const scenario of SRTP_SCENARIOS) {
+    const name = `SRTP ${scenario.suite} + ${scenario.feedback}`;
+    process.stderr.write(`${name}:\n`);
+    srtpRuns.push({ scenario, name, runs: await roomRamp(gen, [ours, bare], Date.now() + SRTP_SECONDS * 1000, { scenario, pool }) });
+  }
   gen.stop();
 
   printRamp(`Therapy groups: ${PARTICIPANTS}-person rooms added one at a time (loopback PlainTransports)`, 'rooms', roomRuns);
   const roomRatio = printRatio('Therapy groups: worker CPU per forwarded packet, ours / bare at the same step', 'rooms', roomRuns);
   printRamp('1 speaker (audio + video) -> N listeners in one room (one worker)', 'listeners', speakerRuns);
   const speakerRatio = printRatio('1 speaker -> N listeners: worker CPU per forwarded packet, ours / bare', 'listeners', speakerRuns);
+  const srtpRatios: string[] = [];
+  for (const { name, runs } of srtpRuns) {
+    printRamp(`${name}: ${PARTICIPANTS}-person rooms, generator workers encrypting, decrypting and answering feedback at both ends`, 'rooms', runs);
+    srtpRatios.push(`${name} ${f2(printRatio(`${name}: worker CPU per forwarded packet, ours / bare at the same step`, 'rooms', runs))}`);
+  }
 
-  const summaryRows = [...roomRuns.map((r) => ['therapy groups', r] as const), ...speakerRuns.map((r) => ['1 -> N listeners', r] as const)].map(([phase, r]) => {
+  const summaryRows = [
+    ...roomRuns.map((r) => ['therapy groups', r] as const),
+    ...speakerRuns.map((r) => ['1 -> N listeners', r] as const),
+    ...srtpRuns.flatMap(({ name, runs }) => runs.map((r) => [`groups, ${name}`, r] as const)),
+  ].map(([phase, r]) => {
     const ok = r.lastOk;
     return [
       phase,
@@ -650,7 +767,7 @@ async function main(): Promise<void> {
     ];
   });
   printTable(
-    `Capacity within the limits (ours / bare CPU per forwarded packet: groups ${f2(roomRatio)}, 1 -> N ${f2(speakerRatio)}; ${f1((Date.now() - start) / 1000)} s)`,
+    `Capacity within the limits (ours / bare CPU per forwarded packet: groups ${f2(roomRatio)}, 1 -> N ${f2(speakerRatio)}${srtpRatios.map((r) => `, ${r}`).join('')}; ${f1((Date.now() - start) / 1000)} s)`,
     ['scenario', 'system', 'last step within limits', 'consumers', 'consumers/worker', 'fwd pkt/s', 'µs CPU/fwd pkt', `consumers/worker at ${MAX_WORKER_CPU_PCT} % core (projected)`, 'ramp ended by'],
     summaryRows,
   );
@@ -662,11 +779,15 @@ async function main(): Promise<void> {
 
   ours.close();
   bare.close();
+  pool.close();
   await sleep(200);
   process.exit(0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// bench:join drives the same rooms (LoadRoom, measure, verdict) from its own process.
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -7,13 +7,18 @@ import type { MediaRoom } from './room';
  * transports).
  */
 
-/** `receive: true` places it like a receive transport (spread over routers when the budget is used). */
-export function createPlainTransport(room: MediaRoom, userId: string, opts: { comedia: boolean; receive?: boolean }): Promise<ms.PlainTransport> {
+/**
+ * `receive: true` places it like a receive transport (spread over routers when the budget is
+ * used). `srtp`: the media is SRTP-encrypted with that suite; the transport's own key is its
+ * `srtpParameters`, the peer's is given to `connect()`.
+ */
+export function createPlainTransport(room: MediaRoom, userId: string, opts: { comedia: boolean; receive?: boolean; srtp?: ms.SrtpCryptoSuite }): Promise<ms.PlainTransport> {
   return room.addTransport(userId, 'plain', opts.receive === true, (where) =>
     where.router.createPlainTransport({
       listenInfo: { protocol: 'udp', ip: room.network.listenIp, portRange: room.network.portRange },
       rtcpMux: true,
       comedia: opts.comedia,
+      ...(opts.srtp ? { enableSrtp: true, srtpCryptoSuite: opts.srtp } : {}),
       appData: { userId, direction: 'plain' },
     }),
   );
