@@ -5,7 +5,7 @@
 // locked-down network it fails and takes the whole install with it. This script runs it
 // itself where it can work, and otherwise builds the worker from the pinned mediasoup npm
 // tarball against Debian's system libraries (scripts/worker/build-debian.sh), caching the
-// binary outside the repo keyed by mediasoup version and patch hash.
+// binary outside the repo keyed by mediasoup version and the hash of the patch and build script.
 //
 // MEDIASOUP_WORKER_BIN=/path        use that binary; nothing is built or fetched
 // MEDIASOUP_WORKER_SOURCE=auto      (default) cache, then mediasoup's prebuilt download, then
@@ -109,8 +109,10 @@ async function main() {
   const cacheRoot =
     process.env.MEDIASOUP_WORKER_CACHE ||
     path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'hearth-sfu');
+  // The patch and the build script both decide what is built (the script pins libsrtp and its crypto).
+  const buildScript = path.join(ROOT, 'scripts', 'worker', 'build-debian.sh');
   const key = existsSync(patch)
-    ? `${version}-${createHash('sha256').update(readFileSync(patch)).digest('hex').slice(0, 12)}`
+    ? `${version}-${createHash('sha256').update(readFileSync(patch)).update(readFileSync(buildScript)).digest('hex').slice(0, 12)}`
     : undefined;
   const cached = key && path.join(cacheRoot, 'mediasoup-worker', key, 'mediasoup-worker');
 
