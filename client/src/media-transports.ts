@@ -9,6 +9,27 @@ export type SourceAppData = { source: MediaSource };
 type Direction = 'send' | 'recv';
 
 /**
+ * One loaded Device per router capabilities, shared by every call of the page. Loading one
+ * probes the browser (an RTCPeerConnection and an offer), which every join otherwise waited
+ * for; every router of a deployment has the same capabilities, so after the first call a
+ * join goes straight to its transports.
+ */
+let shared: { caps: string; device: Device; load: Promise<void> } | null = null;
+
+function loadedDevice(routerRtpCapabilities: unknown): { caps: string; device: Device; load: Promise<void> } {
+  const caps = JSON.stringify(routerRtpCapabilities);
+  if (shared?.caps !== caps) {
+    const device = new Device();
+    const entry = { caps, device, load: device.load({ routerRtpCapabilities: routerRtpCapabilities as msc.RtpCapabilities }) };
+    entry.load.catch(() => {
+      if (shared === entry) shared = null; // the next call tries again
+    });
+    shared = entry;
+  }
+  return shared;
+}
+
+/**
  * The transport side of one call's media: the mediasoup Device, the send and receive transports
  * of the current generation, their DTLS connect and produce requests, and ICE restarts.
  */
@@ -33,18 +54,20 @@ export class MediaTransports {
     private readonly relayOnly: boolean,
   ) {}
 
+  /** The Device for these router capabilities: loaded once per page (see loadedDevice). */
   loadDevice(routerRtpCapabilities: unknown): Promise<void> {
-    this.deviceCaps = JSON.stringify(routerRtpCapabilities);
-    this.deviceLoad = this.device.load({ routerRtpCapabilities: routerRtpCapabilities as msc.RtpCapabilities });
-    return this.deviceLoad;
+    const { caps, device, load } = loadedDevice(routerRtpCapabilities);
+    this.deviceCaps = caps;
+    this.device = device;
+    this.deviceLoad = load;
+    return load;
   }
 
-  /** After a media reconnect: waits for the current load, then loads a new Device if the router's capabilities changed. */
+  /** After a media reconnect: waits for the current load, then takes the Device of the router's capabilities if they changed. */
   async reloadDevice(routerRtpCapabilities: unknown, gen: number): Promise<void> {
     await this.deviceLoad.catch(() => undefined);
     this.generation.assertCurrent(gen);
     if (JSON.stringify(routerRtpCapabilities) === this.deviceCaps) return;
-    this.device = new Device();
     await this.loadDevice(routerRtpCapabilities);
     this.generation.assertCurrent(gen);
   }
