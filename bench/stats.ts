@@ -5,9 +5,9 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i];
 }
 
-export function summary(samples: number[]): { n: number; p50: number; p99: number; max: number } {
+export function summary(samples: number[]): { n: number; p50: number; p95: number; p99: number; max: number } {
   const s = [...samples].sort((a, b) => a - b);
-  return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN };
+  return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN };
 }
 
 export function printTable(title: string, header: string[], rows: (string | number)[][]): void {

@@ -216,6 +216,32 @@ export class ClientPage extends WatchedPage<HearthDebug> {
     return seenAt;
   }
 
+  /**
+   * Waits until any remote track of the page's tiles has received an RTP packet (a remote
+   * track is muted until its first packet arrives); returns Date.now() in the page when first
+   * seen. The tracks' `muted` is read every `polling` ms: cheap, and current, where getStats
+   * would be cached for up to 50 ms and cost the page a round trip to its network thread.
+   */
+  async waitForFirstPacket(timeout = WAIT_MS, polling = 2): Promise<number> {
+    const seenAt = await this.page.evaluate(
+      async ({ timeout, polling }) => {
+        type Media = { srcObject: { getTracks(): { muted: boolean }[] } | null };
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<Media> } }).document;
+        const deadline = Date.now() + timeout;
+        while (Date.now() < deadline) {
+          for (const el of doc.querySelectorAll('[data-testid="remote-tile"] video, [data-testid="remote-tile"] audio')) {
+            if (el.srcObject?.getTracks().some((t) => !t.muted)) return Date.now();
+          }
+          await new Promise((r) => setTimeout(r, polling));
+        }
+        return null;
+      },
+      { timeout, polling },
+    );
+    if (seenAt === null) throw new Error(`${this.userId}: no RTP packet received within ${timeout} ms`);
+    return seenAt;
+  }
+
   /** Two getStats samples `intervalMs` apart: how much each inbound stream grew in between. */
   async inboundGrowth(intervalMs = 2_000): Promise<Array<InboundStat & { framesDelta: number; bytesDelta: number; packetsDelta: number }>> {
     const before = await this.inboundStats();
