@@ -25,6 +25,8 @@ const STEPS = (process.env.BENCH_GATEWAY_STEPS ?? '1000,2500,5000').split(',').m
 const SAMPLES = Number(process.env.BENCH_GATEWAY_SAMPLES ?? 200);
 const CHILDREN = Number(process.env.BENCH_GATEWAY_CHILDREN ?? 2);
 const SCOPE = (process.env.BENCH_GATEWAY_PRESENCE_SCOPE ?? 'organization') as 'organization' | 'staff' | 'none';
+/** How the crowd takes presence: `batched` (presence:batch frames, as the sample client does) or `changes` (one presence:changed each). */
+const DELIVERY = (process.env.BENCH_GATEWAY_PRESENCE ?? 'batched') as 'batched' | 'changes';
 
 Logger.overrideLogger(['error']);
 
@@ -51,7 +53,7 @@ async function main() {
   const add = (child: ChildProcess, tokens: string[]) =>
     new Promise<CrowdAdded>((resolve) => {
       child.once('message', (m: CrowdAdded) => resolve(m));
-      child.send({ type: 'add', url: t.url, tokens } satisfies CrowdAdd);
+      child.send({ type: 'add', url: t.url, tokens, ...(DELIVERY === 'batched' ? { presence: 'batched' as const } : {}) } satisfies CrowdAdd);
     });
   const measure = () => {
     gc();
@@ -109,7 +111,7 @@ async function main() {
     ]);
   }
   printTable(
-    `Gateway scale: connected members on one gateway process (presence on Redis, PRESENCE_SCOPE=${SCOPE}); crowd in ${CHILDREN} child processes; ${SAMPLES} sequential call setups per step`,
+    `Gateway scale: connected members on one gateway process (presence on Redis, PRESENCE_SCOPE=${SCOPE}, delivered ${DELIVERY === 'batched' ? 'as presence:batch' : 'one presence:changed per change'}); crowd in ${CHILDREN} child processes; ${SAMPLES} sequential call setups per step`,
     ['target', 'connected', 'refused', 'ramp s', 'heap KB/socket', 'RSS KB/socket', 'RSS MB', 'loop delay p99 ms', 'setup p50 ms', 'setup p99 ms'],
     rows,
   );

@@ -57,6 +57,7 @@ export function routeServerEvents(s: Signaling, h: ServerEventHandlers): void {
   on(S2C.callCancelled, (e) => h.callCancelled(e));
   on(S2C.answeredElsewhere, (e) => h.answeredElsewhere(e));
   on(S2C.presenceChanged, (e) => h.presenceChanged(e));
+  on(S2C.presenceBatch, (e) => e.changes.forEach((c) => h.presenceChanged(c)));
   on(S2C.callEnded, (e) => h.callEnded(e));
   on(S2C.lobbyAdmitted, (e) => h.sessions.lobbyAdmitted(e));
   on(S2C.lobbyDenied, (e) => h.sessions.lobbyDenied(e));

@@ -30,7 +30,8 @@ export class Signaling {
   private constructor(private readonly socket: Socket) {}
 
   static connect(token: string, origin = window.location.origin): Promise<Signaling> {
-    const socket = io(origin, { auth: { token }, transports: ['websocket'] });
+    // Batched presence: a directory of a whole clinic costs one frame per interval, not one per change.
+    const socket = io(origin, { auth: { token, presence: 'batched' }, transports: ['websocket'] });
     return new Promise((resolve, reject) => {
       socket.once('connect', () => {
         socket.off('connect_error');

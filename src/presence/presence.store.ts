@@ -11,6 +11,12 @@ export type PresenceStatus = 'online' | 'busy' | 'offline';
 export interface PresenceEvents {
   /** `at` (extension): when the server read this status, ms since the epoch; a client keeps the newest per user. */
   'presence:changed': { userId: string; status: PresenceStatus; at: number };
+  /**
+   * Extension: the same changes, many per frame, for a socket that asked for them in its
+   * handshake (`auth.presence: 'batched'`) instead of one `presence:changed` per change: at
+   * most one frame per PRESENCE_BATCH_MS from each gateway, the newest change of each user.
+   */
+  'presence:batch': { changes: { userId: string; status: PresenceStatus; at: number }[] };
 }
 
 export interface BusyEntry {

@@ -130,6 +130,7 @@ export const S2C = {
   producerClosed: 'media:producer-closed',
   consumerClosed: 'media:consumer-closed',
   presenceChanged: 'presence:changed',
+  presenceBatch: 'presence:batch',
   answeredElsewhere: 'call:answered-elsewhere',
   mediaReconnect: 'media:reconnect',
   lobbyKnock: 'lobby:knock',

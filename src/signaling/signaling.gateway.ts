@@ -24,7 +24,7 @@ import type * as T from './catalogue';
 
 /** What a handler for `E` may return: its ack data, or nothing for requests whose ack is empty. */
 type Handled<E extends T.ClientRequestName> = T.AckOf<E> extends T.EmptyAck ? void | Promise<void> : T.AckOf<E> | Promise<T.AckOf<E>>;
-import { audienceRoom, audiencesOf, SocketChannel, userRoom } from './socket-channel';
+import { audienceRoomsOf, SocketChannel, userRoom } from './socket-channel';
 import { clientAddress, limitCallSetup, limitConnectAttempt, limitSocketEvents, limitUserConnection } from './socket-limits';
 import { RateLimits } from '../limits/rate-limits';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -92,7 +92,8 @@ export class SignalingGateway implements OnGatewayInit<Server>, OnGatewayConnect
     limitSocketEvents(socket, this.limits, user, this.config.RATE_SOCKET_EVENTS.points, () =>
       this.logger.warn({ userId: user.userId }, 'socket disconnected: it kept sending past its rate limit'),
     );
-    await socket.join([userRoom(user.userId), ...audiencesOf(user).map(audienceRoom)]);
+    // A client that asked for batched presence gets `presence:batch` frames instead of one `presence:changed` per change.
+    await socket.join([userRoom(user.userId), ...audienceRoomsOf(user, socket.handshake.auth?.presence === 'batched')]);
     await this.presence.deviceConnected(user, socket.id);
   }
 

@@ -101,9 +101,9 @@ export async function connectUser(url: string, userId: string, name = userId, ro
   return connectWithToken(url, await devToken(url, userId, name, role));
 }
 
-/** A real socket.io client with this token (a guest token, a host's), connected. */
-export async function connectWithToken(url: string, token: string): Promise<Socket> {
-  const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+/** A real socket.io client with this token (a guest token, a host's), connected; `auth`: more handshake fields. */
+export async function connectWithToken(url: string, token: string, auth: Record<string, string> = {}): Promise<Socket> {
+  const socket = io(url, { auth: { ...auth, token }, transports: ['websocket'], reconnection: false, forceNew: true });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (err) => reject(err));
