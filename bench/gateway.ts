@@ -8,7 +8,9 @@
  * sent -> call:incoming at the callee, BENCH_GATEWAY_SAMPLES sequential calls between two
  * more members, then joined and ended) p50/p99. Every connection and every step broadcasts
  * presence to every member (PRESENCE_SCOPE=organization, the default), the way a clinic's
- * directory works; BENCH_GATEWAY_PRESENCE_SCOPE=staff|none measures the other scopes.
+ * directory works; BENCH_GATEWAY_PRESENCE_SCOPE=staff|none measures the other scopes. The
+ * crowd asks for batched presence (presence:batch frames) as the sample client does;
+ * BENCH_GATEWAY_PRESENCE=changes makes it take one presence:changed per change instead.
  */
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';

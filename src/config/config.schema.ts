@@ -161,7 +161,7 @@ export const envSchema = z
     SESSION_EARLY_JOIN_MINUTES: int(15, 0, 24 * 60),
     // --- privacy ---
     PRESENCE_SCOPE: z.enum(['organization', 'staff', 'none']).default('organization'),
-    PRESENCE_BATCH_MS: int(250, 10, 10_000),
+    PRESENCE_BATCH_MS: int(1000, 10, 10_000),
     METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()),
     METRICS_HOST: z.string().trim().default('127.0.0.1'),
     METRICS_PORT: int(0, 0, 65535),
