@@ -23,6 +23,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MS_DIR = path.join(ROOT, 'node_modules', 'mediasoup');
 const DEFAULT_BIN = path.join(MS_DIR, 'worker', 'out', 'Release', 'mediasoup-worker');
+// What the installed binary is: `debian:<cache key>`, `prebuilt` or `upstream`. A Debian build
+// of another key (an older patch or build script) is replaced, not kept as "already present".
+const MARKER = `${DEFAULT_BIN}.source`;
 const log = (msg) => console.log(`[install-worker] ${msg}`);
 
 function executable(file) {
@@ -34,12 +37,25 @@ function executable(file) {
   }
 }
 
-function place(bin) {
+function place(bin, source) {
   mkdirSync(path.dirname(DEFAULT_BIN), { recursive: true });
   const tmp = `${DEFAULT_BIN}.tmp.${process.pid}`;
   copyFileSync(bin, tmp);
   renameSync(tmp, DEFAULT_BIN);
+  mark(source);
   log(`installed ${bin} -> ${path.relative(ROOT, DEFAULT_BIN)}`);
+}
+
+function mark(source) {
+  writeFileSync(MARKER, `${source}\n`);
+}
+
+function installedSource() {
+  try {
+    return readFileSync(MARKER, 'utf8').trim();
+  } catch {
+    return null;
+  }
 }
 
 /** mediasoup's published prebuilt worker, named and located exactly as its own postinstall does. */
@@ -95,11 +111,6 @@ async function main() {
     console.error(`[install-worker] MEDIASOUP_WORKER_BIN=${process.env.MEDIASOUP_WORKER_BIN} is not an executable file`);
     return 1;
   }
-  if (executable(DEFAULT_BIN)) {
-    log(`mediasoup-worker ${version} already present`);
-    return 0;
-  }
-
   const source = process.env.MEDIASOUP_WORKER_SOURCE || 'auto';
   if (!['auto', 'debian', 'upstream'].includes(source)) {
     console.error(`[install-worker] MEDIASOUP_WORKER_SOURCE must be auto, debian or upstream (got ${source})`);
@@ -116,19 +127,34 @@ async function main() {
     : undefined;
   const cached = key && path.join(cacheRoot, 'mediasoup-worker', key, 'mediasoup-worker');
 
+  if (executable(DEFAULT_BIN)) {
+    const installed = installedSource();
+    // Kept, unless it is a Debian build this checkout builds differently (a new patch or build
+    // script), or an unrecorded one from before builds were recorded.
+    const stale = key && source !== 'upstream' && isDebian12() && installed !== `debian:${key}` && (installed === null || installed.startsWith('debian:'));
+    if (!stale) {
+      log(`mediasoup-worker ${version} already present`);
+      return 0;
+    }
+    log(`replacing mediasoup-worker ${version} (${installed ?? 'no record of how it was built'}): this checkout's Debian build is ${key}`);
+  }
+
   if (source !== 'upstream' && cached && executable(cached)) {
     log(`using cached Debian build ${cached}`);
-    place(cached);
+    place(cached, `debian:${key}`);
     return 0;
   }
 
   const upstream = () => {
     log("running mediasoup's own worker install (prebuilt download, then pip/meson build)");
     const r = spawnSync(process.execPath, ['npm-scripts.mjs', 'postinstall'], { cwd: MS_DIR, stdio: 'inherit' });
-    return r.status === 0 && executable(DEFAULT_BIN) ? 0 : 1;
+    if (r.status !== 0 || !executable(DEFAULT_BIN)) return 1;
+    mark('upstream');
+    return 0;
   };
   if (source === 'upstream') return upstream();
   if (source === 'auto' && (await tryPrebuilt(pkg))) {
+    mark('prebuilt');
     log('installed the prebuilt worker');
     return 0;
   }
@@ -150,7 +176,7 @@ async function main() {
     return 1;
   }
   log(`built in ${Math.round((Date.now() - t0) / 1000)} s, cached at ${cached}`);
-  place(cached);
+  place(cached, `debian:${key}`);
   return 0;
 }
 
