@@ -27,12 +27,12 @@ export interface SrtpScenario {
  * older clients), or none (receivers that never answer, which mediasoup would otherwise probe).
  */
 export function capsWith(caps: ms.RtpCapabilities, feedback: Feedback): ms.RtpCapabilities {
-  const dropFb = (fb: ms.RtcpFeedback) => (feedback === 'transport-cc' ? fb.type === 'goog-remb' : feedback === 'remb' ? fb.type === 'transport-cc' : fb.type === 'transport-cc' || fb.type === 'goog-remb');
-  const dropExt = (h: ms.RtpHeaderExtension) =>
-    feedback === 'transport-cc' ? /abs-send-time/.test(h.uri) : feedback === 'remb' ? /transport-wide-cc/.test(h.uri) : /transport-wide-cc|abs-send-time/.test(h.uri);
+  // Each kind of feedback: its RTCP feedback type and the header extension it rides on.
+  const kinds = { 'transport-cc': { fb: 'transport-cc', ext: /transport-wide-cc/ }, remb: { fb: 'goog-remb', ext: /abs-send-time/ } };
+  const dropped = Object.entries(kinds).filter(([k]) => k !== feedback).map(([, v]) => v);
   return {
-    codecs: (caps.codecs ?? []).map((c) => ({ ...c, rtcpFeedback: (c.rtcpFeedback ?? []).filter((fb) => !dropFb(fb)) })),
-    headerExtensions: (caps.headerExtensions ?? []).filter((h) => !dropExt(h)),
+    codecs: (caps.codecs ?? []).map((c) => ({ ...c, rtcpFeedback: (c.rtcpFeedback ?? []).filter((fb) => !dropped.some((d) => d.fb === fb.type)) })),
+    headerExtensions: (caps.headerExtensions ?? []).filter((h) => !dropped.some((d) => d.ext.test(h.uri))),
   };
 }
 
